@@ -347,12 +347,12 @@ impl Parser {
     /// Ends an `advance` call after `used` bytes. Data still borrowed from `input` is
     /// copied into the parser unless it is being handed out right now.
     fn stop(&mut self, input: &[u8], used: usize, out: Option<Out>) -> (usize, Option<Out>) {
-        if let Data::Input { start, end } = self.data {
-            if !matches!(out, Some(Out::Event(_))) {
-                self.data_buf.clear();
-                self.data_buf.extend_from_slice(&input[start..end]);
-                self.data = Data::Owned;
-            }
+        if let Data::Input { start, end } = self.data
+            && !matches!(out, Some(Out::Event(_)))
+        {
+            self.data_buf.clear();
+            self.data_buf.extend_from_slice(&input[start..end]);
+            self.data = Data::Owned;
         }
         self.offset += used as u64;
         (used, out)

@@ -1,0 +1,1 @@
+//! Accumulation of the final completion (in progress).

@@ -1,0 +1,1 @@
+//! The schema-directed chunk decoder (in progress).

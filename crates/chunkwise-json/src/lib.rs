@@ -1,0 +1,1 @@
+//! Incremental JSON reader (in progress).

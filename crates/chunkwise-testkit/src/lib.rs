@@ -1,0 +1,6 @@
+//! Test support for chunkwise: small, obviously-correct reference implementations
+//! written separately from the engine, and deterministic stream generators. Shared by
+//! the crates' tests, the fuzz targets and the benchmarks.
+
+pub mod sse_ref;
+pub mod streams;

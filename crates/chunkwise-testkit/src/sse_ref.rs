@@ -1,0 +1,1 @@
+//! Reference SSE interpretation (in progress).

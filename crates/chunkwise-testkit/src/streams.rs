@@ -1,0 +1,1 @@
+//! Deterministic stream generators (in progress).

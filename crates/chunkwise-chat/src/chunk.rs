@@ -50,10 +50,22 @@ pub struct Choice<'a> {
     pub index: u32,
     /// `delta` (empty when absent, as in Azure's asynchronous-filter chunks).
     pub delta: Delta<'a>,
-    /// `logprobs`, as the raw JSON received (`{"content": [...], "refusal": [...]}`).
-    pub logprobs: Option<RawJson<'a>>,
+    /// `logprobs`.
+    pub logprobs: Option<Logprobs<'a>>,
     /// `finish_reason`.
     pub finish_reason: Option<FinishReason<'a>>,
+}
+
+/// `choices[].logprobs`: the log probabilities of this chunk's tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Logprobs<'a> {
+    /// `content`: a JSON array of token entries (`token`, `logprob`, `bytes`,
+    /// `top_logprobs`), as received.
+    pub content: Option<RawJson<'a>>,
+    /// `refusal`: a JSON array of token entries for the refusal, as received.
+    pub refusal: Option<RawJson<'a>>,
+    /// The whole `logprobs` object as received.
+    pub raw: RawJson<'a>,
 }
 
 /// `choices[].delta`: what this chunk adds to the message.

@@ -11,5 +11,5 @@ pub mod write;
 
 pub use chunk::{
     ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
-    Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
+    Logprobs, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
 };

@@ -33,6 +33,14 @@ const RETAIN: usize = 64 << 10;
 /// It owns a scratch buffer for strings with escapes, reused from event to event, so
 /// decoding allocates nothing once the buffer has grown to the events' size.
 ///
+/// It also remembers the leading members of the last chunk (`id`, `object`,
+/// `created`, `model`, ... up to `choices`): in a typical stream they repeat byte for
+/// byte in every event, so when the next event starts with the same bytes their
+/// decoded values are reused and decoding resumes where they end. The result is the
+/// same as a full decode, because what a JSON decoder reads from a prefix depends on
+/// the prefix's bytes alone (the byte after the prefix is compared too, since it is
+/// what ends a number).
+///
 /// ```
 /// use chunkwise_chat::{Content, Payload, decode::Decoder};
 ///
@@ -49,6 +57,44 @@ const RETAIN: usize = 64 << 10;
 #[derive(Debug, Default, Clone)]
 pub struct Decoder {
     scratch: Vec<u8>,
+    prefix: Prefix,
+}
+
+/// The leading members of the last chunk, as byte ranges of its data.
+#[derive(Debug, Default, Clone)]
+struct Prefix {
+    /// The data's first `at + 1` bytes (empty: no prefix remembered).
+    bytes: Vec<u8>,
+    /// Where the members end: decoding resumes here, inside the top-level object.
+    at: usize,
+    id: Span,
+    object: Span,
+    model: Span,
+    system_fingerprint: Span,
+    service_tier: Span,
+    obfuscation: Span,
+    created: Option<u64>,
+}
+
+/// An optional string as a range of the data.
+#[derive(Debug, Default, Clone, Copy)]
+struct Span(Option<(u32, u32)>);
+
+impl Span {
+    /// The range of `s` in `data`, if it lies there.
+    fn of(s: Option<&str>, data: &str) -> Option<Span> {
+        let Some(s) = s else {
+            return Some(Span(None));
+        };
+        let start = (s.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        let end = start + s.len();
+        (end <= data.len()).then_some(Span(Some((start as u32, end as u32))))
+    }
+
+    fn get(self, data: &str) -> Option<&str> {
+        self.0
+            .and_then(|(start, end)| data.get(start as usize..end as usize))
+    }
 }
 
 impl Decoder {
@@ -63,7 +109,7 @@ impl Decoder {
         &'a mut self,
         data: &'a str,
     ) -> std::result::Result<Payload<'a>, DecodeError> {
-        if data.len() >= 6 && data.trim_matches(is_json_ws) == "[DONE]" {
+        if data.len() >= 6 && data.len() <= 16 && data.trim_matches(is_json_ws) == "[DONE]" {
             return Ok(Payload::Done);
         }
         if self.scratch.len() < data.len() {
@@ -71,23 +117,108 @@ impl Decoder {
         } else if self.scratch.len() > RETAIN && data.len() <= RETAIN {
             self.scratch = vec![0; data.len()];
         }
+        let mut c = Chunk::default();
+        let p = &self.prefix;
+        let hit = !p.bytes.is_empty() && data.as_bytes().get(..p.bytes.len()) == Some(&p.bytes);
+        if hit {
+            c.id = p.id.get(data);
+            c.object = p.object.get(data);
+            c.model = p.model.get(data);
+            c.system_fingerprint = p.system_fingerprint.get(data);
+            c.service_tier = p.service_tier.get(data);
+            c.obfuscation = p.obfuscation.get(data);
+            c.created = p.created;
+            let mut s = Scanner::resume(data, &mut self.scratch, p.at);
+            members(&mut s, &mut c, None)?;
+            end(&mut s)?;
+            return Ok(Payload::Chunk(c));
+        }
         let mut s = Scanner::new(data, &mut self.scratch);
         match s.value_start()? {
-            b'{' => {}
+            b'{' => s.begin_object()?,
             b => return wrong(&s, "(payload)", "an object or [DONE]", b),
         }
-        let chunk = chunk(&mut s)?;
-        s.skip_ws();
-        if !s.at_end() {
-            return s.syntax("the end of the data");
-        }
-        Ok(Payload::Chunk(chunk))
+        let mut header = Header::default();
+        let at = members(&mut s, &mut c, Some(&mut header))?;
+        end(&mut s)?;
+        remember(&mut self.prefix, data, &header, at);
+        Ok(Payload::Chunk(c))
     }
 
     /// Bytes of heap held by the scratch buffer.
     pub fn heap_bytes(&self) -> usize {
-        self.scratch.capacity()
+        self.scratch.capacity() + self.prefix.bytes.capacity()
     }
+}
+
+/// Only whitespace may follow the chunk.
+fn end(s: &mut Scanner<'_>) -> Result<()> {
+    s.skip_ws();
+    if s.at_end() {
+        Ok(())
+    } else {
+        s.syntax("the end of the data")
+    }
+}
+
+/// The chunk members a [`Prefix`] can hold.
+#[derive(Clone, Copy, Default)]
+struct Header<'a> {
+    id: Option<&'a str>,
+    object: Option<&'a str>,
+    created: Option<u64>,
+    model: Option<&'a str>,
+    system_fingerprint: Option<&'a str>,
+    service_tier: Option<&'a str>,
+    obfuscation: Option<&'a str>,
+}
+
+impl<'a> Header<'a> {
+    fn of(c: &Chunk<'a>) -> Header<'a> {
+        Header {
+            id: c.id,
+            object: c.object,
+            created: c.created,
+            model: c.model,
+            system_fingerprint: c.system_fingerprint,
+            service_tier: c.service_tier,
+            obfuscation: c.obfuscation,
+        }
+    }
+}
+
+/// Remembers the leading members `c` of the chunk just decoded from `data`, which end
+/// at `at` (0: none can be remembered).
+fn remember(p: &mut Prefix, data: &str, c: &Header<'_>, at: usize) {
+    let spans = (|| {
+        Some([
+            Span::of(c.id, data)?,
+            Span::of(c.object, data)?,
+            Span::of(c.model, data)?,
+            Span::of(c.system_fingerprint, data)?,
+            Span::of(c.service_tier, data)?,
+            Span::of(c.obfuscation, data)?,
+        ])
+    })();
+    p.bytes.clear();
+    // `at + 1`: the byte that ended the last member is part of what must match.
+    let (Some(spans), Some(bytes)) = (spans, data.as_bytes().get(..at + 1)) else {
+        return;
+    };
+    if at == 0 {
+        return;
+    }
+    p.bytes.extend_from_slice(bytes);
+    p.at = at;
+    [
+        p.id,
+        p.object,
+        p.model,
+        p.system_fingerprint,
+        p.service_tier,
+        p.obfuscation,
+    ] = spans;
+    p.created = c.created;
 }
 
 fn is_json_ws(c: char) -> bool {
@@ -190,11 +321,23 @@ fn opt_raw_array<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Option<
     }
 }
 
-fn chunk<'a>(s: &mut Scanner<'a>) -> Result<Chunk<'a>> {
-    let mut c = Chunk::default();
-    s.begin_object()?;
-    let mut first = true;
+/// Reads the top-level object's members into `c`. With `header`, the object's `{` was
+/// just consumed: the leading members a [`Prefix`] can hold (those before the first
+/// `choices`, `usage` or `error`, whose strings were borrowed from the data) are
+/// copied to `header`, and where they end is returned (0 if there are none). Without,
+/// the scanner resumes after a member.
+fn members<'a>(
+    s: &mut Scanner<'a>,
+    c: &mut Chunk<'a>,
+    mut header: Option<&mut Header<'a>>,
+) -> Result<usize> {
+    let mut prefix_end = 0;
+    let mut first = header.is_some();
     while let Some(key) = s.next_key(&mut first)? {
+        let escaped = s.escaped;
+        if let Some(h) = header.as_deref_mut() {
+            *h = Header::of(c);
+        }
         match key {
             "id" => c.id = opt_str(s, "id")?,
             "object" => c.object = opt_str(s, "object")?,
@@ -203,13 +346,32 @@ fn chunk<'a>(s: &mut Scanner<'a>) -> Result<Chunk<'a>> {
             "system_fingerprint" => c.system_fingerprint = opt_str(s, "system_fingerprint")?,
             "service_tier" => c.service_tier = opt_str(s, "service_tier")?,
             "obfuscation" => c.obfuscation = opt_str(s, "obfuscation")?,
-            "choices" => choices(s, &mut c.choices)?,
-            "usage" => c.usage = usage(s)?,
-            "error" => c.error = error(s)?,
+            "choices" => {
+                header = None;
+                choices(s, &mut c.choices)?
+            }
+            "usage" => {
+                header = None;
+                c.usage = usage(s)?
+            }
+            "error" => {
+                header = None;
+                c.error = error(s)?
+            }
             _ => s.skip_value()?,
         }
+        if header.is_some() {
+            if s.escaped != escaped {
+                header = None;
+            } else {
+                prefix_end = s.pos;
+            }
+        }
     }
-    Ok(c)
+    if let Some(h) = header {
+        *h = Header::of(c);
+    }
+    Ok(prefix_end)
 }
 
 fn choices<'a>(s: &mut Scanner<'a>, out: &mut SmallVec<[Choice<'a>; 1]>) -> Result<()> {
@@ -219,22 +381,31 @@ fn choices<'a>(s: &mut Scanner<'a>, out: &mut SmallVec<[Choice<'a>; 1]>) -> Resu
     }
     let mut first = true;
     while s.next_element(&mut first)? {
-        out.push(choice(s)?);
+        out.push(Choice::default());
+        if let Some(c) = out.last_mut() {
+            choice(s, c)?;
+        }
     }
     Ok(())
 }
 
-fn choice<'a>(s: &mut Scanner<'a>) -> Result<Choice<'a>> {
-    let mut c = Choice::default();
+fn choice<'a>(s: &mut Scanner<'a>, c: &mut Choice<'a>) -> Result<()> {
     match s.value_start()? {
         b'{' => s.begin_object()?,
         b => return wrong(s, "choices[]", "an object", b),
     }
     let mut first = true;
+    let mut seen_delta = false;
     while let Some(key) = s.next_key(&mut first)? {
         match key {
             "index" => c.index = opt_u32(s, "choices[].index")?.unwrap_or(0),
-            "delta" => delta(s, &mut c.delta)?,
+            "delta" => {
+                // A repeated member replaces the first, as in any JSON reader.
+                if std::mem::replace(&mut seen_delta, true) {
+                    c.delta = Delta::default();
+                }
+                delta(s, &mut c.delta)?
+            }
             "logprobs" => c.logprobs = logprobs(s)?,
             "finish_reason" => {
                 c.finish_reason =
@@ -243,11 +414,11 @@ fn choice<'a>(s: &mut Scanner<'a>) -> Result<Choice<'a>> {
             _ => s.skip_value()?,
         }
     }
-    Ok(c)
+    Ok(())
 }
 
+/// Reads `delta` into `d`, which is empty.
 fn delta<'a>(s: &mut Scanner<'a>, d: &mut Delta<'a>) -> Result<()> {
-    *d = Delta::default();
     if !opt_object(s, "choices[].delta")? {
         return Ok(());
     }
@@ -300,7 +471,10 @@ fn tool_calls<'a>(s: &mut Scanner<'a>, out: &mut SmallVec<[ToolCallDelta<'a>; 1]
             b'{' => s.begin_object()?,
             b => return wrong(s, "choices[].delta.tool_calls[]", "an object", b),
         }
-        let mut call = ToolCallDelta::default();
+        out.push(ToolCallDelta::default());
+        let Some(call) = out.last_mut() else {
+            break;
+        };
         let mut first_member = true;
         while let Some(key) = s.next_key(&mut first_member)? {
             match key {
@@ -316,7 +490,6 @@ fn tool_calls<'a>(s: &mut Scanner<'a>, out: &mut SmallVec<[ToolCallDelta<'a>; 1]
                 _ => s.skip_value()?,
             }
         }
-        out.push(call);
     }
     Ok(())
 }

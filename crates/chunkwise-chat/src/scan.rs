@@ -146,6 +146,8 @@ pub(crate) struct Scanner<'a> {
     free: &'a mut [u8],
     /// Nesting levels still allowed.
     depth: u32,
+    /// Number of strings decoded into the scratch (not borrowed) so far.
+    pub(crate) escaped: u32,
 }
 
 impl<'a> Scanner<'a> {
@@ -156,6 +158,19 @@ impl<'a> Scanner<'a> {
             pos: 0,
             free: scratch,
             depth: MAX_DEPTH,
+            escaped: 0,
+        }
+    }
+
+    /// A scanner resuming inside the top-level object at `pos`, as after a member.
+    pub(crate) fn resume(text: &'a str, scratch: &'a mut [u8], pos: usize) -> Scanner<'a> {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            pos,
+            free: scratch,
+            depth: MAX_DEPTH - 1,
+            escaped: 0,
         }
     }
 
@@ -346,6 +361,7 @@ impl<'a> Scanner<'a> {
     /// or control character of the string that started at `start`.
     #[cold]
     fn escaped_string(&mut self, start: usize) -> Result<&'a str> {
+        self.escaped += 1;
         let free = std::mem::take(&mut self.free);
         let mut n = 0;
         let mut from = start;

@@ -298,3 +298,53 @@ fn decoder_is_reusable_after_errors_and_huge_events() {
         "scratch released after a small event"
     );
 }
+
+/// The decoder reuses the leading members of the previous chunk when the next one
+/// starts with the same bytes; whatever the next event is, the result must equal a
+/// fresh decoder's.
+#[test]
+fn prefix_reuse_equals_fresh_decoding_for_every_mutation() {
+    let bases = [
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1727346168,"model":"gpt-4o","service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"a1B2"}"#,
+        r#"{"created":17,"x_extra":[1,{"a":null}],"id":"i","choices":[],"usage":{"total_tokens":3},"model":"m"}"#,
+        r#"{ "id" : "a\"b", "model":"m","choices":[{"delta":{"content":"x"}}]}"#,
+        r#"{"model":"m","created":5}"#,
+    ];
+    let fresh = |data: &str| format!("{:?}", Decoder::new().decode(data));
+    for base in bases {
+        let mut variants: Vec<String> = Vec::new();
+        let bytes = base.as_bytes();
+        for i in 0..bytes.len() {
+            for b in [b'0', b'9', b'"', b',', b'}', b' ', b'x', b'\\'] {
+                let mut v = bytes.to_vec();
+                v[i] = b;
+                variants.extend(String::from_utf8(v).ok());
+            }
+            variants.push(base[..i].to_string());
+            let mut inserted = base[..i].to_string();
+            inserted.push('7');
+            inserted.push_str(&base[i..]);
+            variants.push(inserted);
+        }
+        for v in &variants {
+            let mut warm = Decoder::new();
+            let _ = warm.decode(base);
+            assert_eq!(
+                format!("{:?}", warm.decode(v)),
+                fresh(v),
+                "after {base}\nthen {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn repeated_delta_replaces_the_first() {
+    with_chunk(
+        r#"{"choices":[{"delta":{"content":"a","role":"assistant"},"delta":{"refusal":"r"}}]}"#,
+        |c| {
+            let d = &c.choices[0].delta;
+            assert_eq!((d.content, d.role, d.refusal), (None, None, Some("r")));
+        },
+    );
+}

@@ -4,11 +4,15 @@
 //! incomplete UTF-8 sequence, so decoding each value on its own gives exactly what
 //! decoding the whole stream first would: invalid sequences become U+FFFD, one per
 //! maximal invalid subpart.
+//!
+//! Valid data is checked with `simdutf8` (SIMD, already in the dependency tree through
+//! simd-json): on ~300-byte events it is several times faster than `str::from_utf8`,
+//! which otherwise dominates the framing cost.
 
 /// `bytes` as `&str`: borrowed when valid, else decoded with replacement into `buf`.
 #[inline]
 pub(crate) fn lossy_str<'a>(bytes: &'a [u8], buf: &'a mut String) -> &'a str {
-    match std::str::from_utf8(bytes) {
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => s,
         Err(_) => {
             buf.clear();

@@ -139,9 +139,12 @@ pub fn reference(input: &[u8], limits: RefLimits, flush: bool) -> Vec<RefItem> {
     run(input, limits, flush).items
 }
 
-/// The stream `input` split into lines: `(offset, line)` for every complete line, and
-/// the unterminated rest (with its offset) if there is one. Offsets count the BOM.
-pub fn split_lines(input: &[u8]) -> (Vec<(u64, &[u8])>, Option<(u64, &[u8])>) {
+/// A line and the stream offset of its first byte.
+pub type Line<'a> = (u64, &'a [u8]);
+
+/// The stream `input` split into lines: every complete line, and the unterminated rest
+/// if there is one. Offsets count the BOM.
+pub fn split_lines(input: &[u8]) -> (Vec<Line<'_>>, Option<Line<'_>>) {
     let mut pos = if input.starts_with(BOM) { BOM.len() } else { 0 };
     let mut lines = Vec::new();
     loop {
@@ -291,20 +294,16 @@ impl State {
                 self.data.push('\n');
             }
             b"event" => self.event_type = decode(value),
-            b"id" => {
-                if !value.contains(&0) {
-                    self.id_buffer = decode(value);
+            // An id containing NUL is ignored.
+            b"id" if !value.contains(&0) => self.id_buffer = decode(value),
+            // Only a non-empty, all-ASCII-digit retry is valid.
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let mut ms: u64 = 0;
+                for d in value {
+                    ms = ms.saturating_mul(10).saturating_add(u64::from(d - b'0'));
                 }
-            }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let mut ms: u64 = 0;
-                    for d in value {
-                        ms = ms.saturating_mul(10).saturating_add(u64::from(d - b'0'));
-                    }
-                    self.retry = Some(ms);
-                    self.out.push(RefItem::Retry(ms));
-                }
+                self.retry = Some(ms);
+                self.out.push(RefItem::Retry(ms));
             }
             _ => {}
         }

@@ -313,7 +313,7 @@ mod tests {
     #[test]
     fn every_constructor_yields_the_string_it_was_given() {
         let piece = Bytes::from_static("data: é ok\n".as_bytes());
-        let inner = std::str::from_utf8(&piece[6..10]).unwrap();
+        let inner = std::str::from_utf8(&piece[6..11]).unwrap();
         assert_eq!(Utf8Bytes::slice_of(&piece, inner), "é ok");
         assert_eq!(Utf8Bytes::slice_of(&piece, "elsewhere"), "elsewhere");
         assert_eq!(Utf8Bytes::slice_of(&piece, ""), "");

@@ -1,1 +1,638 @@
-//! Accumulation of the final completion (in progress).
+//! Accumulation of the final completion: [`Accumulator`] rebuilds, from a stream's
+//! decoded chunks, the [`Completion`] a non-streaming request would have returned, the
+//! way the official OpenAI SDKs' stream helpers do, and stays right where they go wrong
+//! on other providers' streams.
+//!
+//! # Rules
+//!
+//! Stream level:
+//! - `id`, `model`, `service_tier`, `system_fingerprint`: the first non-empty value (Azure
+//!   opens with an empty `id` and `model`; vLLM sends `system_fingerprint` only on the usage
+//!   chunk); `created`: the first non-zero value.
+//! - `usage`: from the last chunk that carries a non-null one (Perplexity sends cumulative
+//!   usage on every chunk, OpenAI on a final chunk with `"choices": []`); a later chunk
+//!   without usage (OpenAI's moderation chunk) never resets it. Typed counts and the raw
+//!   JSON text are both kept.
+//! - Every chunk counts, whatever its `object` (Perplexity's final
+//!   `chat.completion.done` carries the finish reason).
+//! - Errors: every `error` object, every error the stream layer reports
+//!   ([`Accumulator::push_error`]), and the accumulator's own (limits, unreadable content
+//!   parts), up to [`Limits::max_errors`] (more are counted).
+//! - `[DONE]`: [`Accumulator::push_done`]. A stream that ends without it is incomplete
+//!   ([`Completion::is_done`] is `false`), with everything received kept.
+//!
+//! Per choice (by `index`; choices of `n > 1` arrive interleaved; a choice without `delta`
+//! is an empty delta):
+//! - `role`: the first non-empty one; a role repeated in every delta is still the role.
+//! - `content`: `None` until a content delta (even `""`) arrives, then concatenated. An
+//!   array of parts (Mistral's thinking models) adds its `text` parts (`{"type":"text",
+//!   "text":...}`, or a part without `type` that has `text`, or a bare string) to the
+//!   content and its `thinking` parts (`{"type":"thinking","thinking":[{"type":"text",
+//!   "text":...}]}`, or `"thinking"` as a string) to the reasoning; other parts are
+//!   ignored. Such an array makes `content` non-`None` only if it has a text part.
+//! - `refusal`: `None` until received, then concatenated.
+//! - reasoning: `reasoning_content` and `reasoning` both append to one text; a delta
+//!   carrying both with the same text appends it once.
+//! - `finish_reason`: the last non-null one.
+//! - `logprobs`: `None` until a non-null `logprobs` arrives; then the entries of its
+//!   `content` and `refusal` arrays are concatenated into one array each (an array that
+//!   stays null stays null; a non-array value counts as one entry).
+//!
+//! Tool calls, per choice:
+//! - A fragment with `index` goes to that call. Without `index` (Anthropic's
+//!   OpenAI-compatible endpoint): to the call with the same non-empty `id`; a new
+//!   non-empty `id` opens a new call at the largest index so far + 1 (or 0); no `id` goes
+//!   to the call this choice's previous fragment went to (or call 0).
+//! - `id` and `type`: the first non-empty value (later ones, repeated or different, are
+//!   ignored). `function.name`: each piece appended, unless empty or equal to the whole
+//!   name so far (a repeated name is not doubled). `function.arguments`: appended.
+//! - A call is complete when its choice gets a finish reason, when this choice's next
+//!   fragment is for another call, or at [`Accumulator::finish`]. Its arguments are then
+//!   parsed with simd-json into a value, or an [`ArgumentsError`] for that call alone
+//!   ([`ArgumentsError::Empty`] for empty arguments). Callers see each completion in
+//!   [`Accumulator::completed_calls`].
+//! - Arguments arriving for a complete call (providers interleaving calls) make it
+//!   incomplete again. To bound the parsing work on any input, such a re-opened call is
+//!   completed again only by a finish reason of its choice, and a call that arguments
+//!   re-open after a finish reason completed it, only by [`Accumulator::finish`]. A
+//!   fragment that adds no arguments never re-opens a call.
+//! - The legacy `delta.function_call`: name and arguments accumulated per choice by the
+//!   same rules, parsed when the choice finishes (or at [`Accumulator::finish`]).
+//!
+//! Limits ([`Limits`]): choices and tool calls are kept in vectors sorted by index, so an
+//! index of 4 billion costs one entry; past [`Limits::max_choices`] choices or
+//! [`Limits::max_tool_calls`] calls in a choice, a fragment for a new one is ignored
+//! (counted in [`Completion::ignored_fragments`], with a [`RecordedError::Limit`] the
+//! first time). No input sequence panics.
+//!
+//! Memory: after the first chunks, pushing a text chunk allocates nothing except the
+//! amortised growth of the text buffers; [`Accumulator::reset`] keeps every buffer for
+//! the next stream, so a reused accumulator reaches zero allocations per chunk.
+//!
+//! # Example
+//!
+//! ```
+//! use chunkwise_chat::accumulate::{Accumulator, ToolCallKey};
+//! use simd_json::prelude::*;
+//! use chunkwise_chat::{Choice, Chunk, Content, Delta, FinishReason, FunctionDelta, ToolCallDelta};
+//!
+//! fn chunk<'a>(delta: Delta<'a>, finish: Option<FinishReason<'a>>) -> Chunk<'a> {
+//!     Chunk {
+//!         id: Some("chatcmpl-1"),
+//!         model: Some("gpt-4o"),
+//!         created: Some(1_700_000_000),
+//!         choices: [Choice { index: 0, delta, finish_reason: finish, ..Default::default() }]
+//!             .into_iter()
+//!             .collect(),
+//!         ..Default::default()
+//!     }
+//! }
+//! let call = |id, name, arguments| ToolCallDelta {
+//!     index: Some(0),
+//!     id,
+//!     kind: id.map(|_| "function"),
+//!     function: FunctionDelta { name, arguments: Some(arguments) },
+//! };
+//!
+//! let mut acc = Accumulator::new();
+//! acc.push(&chunk(Delta { role: Some("assistant"), content: Some(Content::Text("On it.")), ..Default::default() }, None));
+//! for fragment in [call(Some("call_1"), Some("get_weather"), ""), call(None, None, "{\"city\":"), call(None, None, "\"Paris\"}")] {
+//!     let completed = acc.push(&chunk(Delta { tool_calls: [fragment].into_iter().collect(), ..Default::default() }, None));
+//!     assert_eq!(completed, 0);
+//! }
+//! assert_eq!(acc.push(&chunk(Delta::default(), Some(FinishReason::ToolCalls))), 1);
+//! assert_eq!(acc.completed_calls(), [ToolCallKey { choice: 0, index: 0 }]);
+//! let done = acc.completion().tool_call(acc.completed_calls()[0]).unwrap();
+//! assert_eq!(done.name(), "get_weather");
+//! let arguments = done.parsed().unwrap().as_ref().unwrap(); // a simd_json::OwnedValue
+//! assert_eq!(arguments.get_str("city"), Some("Paris"));
+//! acc.push_done();
+//!
+//! let completion = acc.into_completion();
+//! assert!(completion.is_done());
+//! let mut json = Vec::new();
+//! completion.write_json(&mut json);
+//! assert_eq!(
+//!     String::from_utf8(json).unwrap(),
+//!     concat!(
+//!         r#"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o","#,
+//!         r#""system_fingerprint":null,"choices":[{"index":0,"message":{"role":"assistant","#,
+//!         r#""content":"On it.","refusal":null,"tool_calls":[{"id":"call_1","type":"function","#,
+//!         r#""function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"#,
+//!         r#""finish_reason":"tool_calls","logprobs":null}],"usage":null}"#,
+//!     )
+//! );
+//! ```
+
+mod completion;
+mod json;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+pub use completion::{
+    ArgumentsError, Choice, ChoiceLogprobs, Completion, FunctionCall, LimitKind, OwnedApiError,
+    OwnedFinishReason, OwnedUsage, ParsedArguments, RecordedError, StreamErrorKind, ToolCall,
+};
+
+use crate::chunk::{self, Chunk, Content, FunctionDelta, Payload, ToolCallDelta};
+use parse::Parser;
+
+/// Bounds on what one stream may make the accumulator keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Distinct choice indexes kept per stream (default 1024).
+    pub max_choices: usize,
+    /// Distinct tool calls kept per choice (default 1024).
+    pub max_tool_calls: usize,
+    /// Errors kept per stream (default 1024); later ones are only counted.
+    pub max_errors: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_choices: 1024,
+            max_tool_calls: 1024,
+            max_errors: 1024,
+        }
+    }
+}
+
+/// Names one tool call: the choice index and the call index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ToolCallKey {
+    /// The choice `index`.
+    pub choice: u32,
+    /// The tool call `index`.
+    pub index: u32,
+}
+
+/// Rebuilds the final completion from a stream's chunks (see the [module
+/// documentation](self) for the rules).
+#[derive(Default)]
+pub struct Accumulator {
+    completion: Completion,
+    limits: Limits,
+    /// Calls completed by the last `push*`/`finish` call.
+    completed: Vec<ToolCallKey>,
+    choice_limit_reported: bool,
+    spare_choices: Vec<Choice>,
+    #[allow(clippy::vec_box)] // pooled boxes, see `Choice::tool_calls`
+    spare_calls: Vec<Box<ToolCall>>,
+    parser: Parser,
+}
+
+impl fmt::Debug for Accumulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accumulator")
+            .field("completion", &self.completion)
+            .field("limits", &self.limits)
+            .field("completed", &self.completed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Accumulator {
+    /// An accumulator with the default [`Limits`]. Allocates nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An accumulator with these limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Accumulator {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Adds one chunk. Returns how many tool calls it completed (listed in
+    /// [`completed_calls`](Accumulator::completed_calls)).
+    pub fn push(&mut self, chunk: &Chunk<'_>) -> usize {
+        self.completed.clear();
+        let c = &mut self.completion;
+        first_non_empty(&mut c.id, chunk.id);
+        first_non_empty(&mut c.model, chunk.model);
+        first_non_empty(&mut c.system_fingerprint, chunk.system_fingerprint);
+        first_non_empty(&mut c.service_tier, chunk.service_tier);
+        if c.created.is_none() {
+            c.created = chunk.created.filter(|&t| t != 0);
+        }
+        if let Some(u) = &chunk.usage {
+            c.usage.set(u);
+            c.has_usage = true;
+        }
+        if let Some(e) = &chunk.error {
+            self.record(RecordedError::Api(owned_api_error(e)));
+        }
+        for choice in &chunk.choices {
+            self.push_choice(choice);
+        }
+        self.completed.len()
+    }
+
+    /// Adds a decoded payload: a chunk ([`push`](Accumulator::push)) or `[DONE]`
+    /// ([`push_done`](Accumulator::push_done)). Returns how many tool calls it completed.
+    pub fn push_payload(&mut self, payload: &Payload<'_>) -> usize {
+        match payload {
+            Payload::Chunk(chunk) => self.push(chunk),
+            Payload::Done => {
+                self.completed.clear();
+                self.push_done();
+                0
+            }
+        }
+    }
+
+    /// Records that the `[DONE]` marker arrived.
+    pub fn push_done(&mut self) {
+        self.completion.done = true;
+    }
+
+    /// Whether the `[DONE]` marker arrived.
+    pub fn is_done(&self) -> bool {
+        self.completion.done
+    }
+
+    /// Records an error met by the stream layer (a payload that does not decode, an SSE
+    /// limit, a transport failure) at byte `offset` of the stream.
+    pub fn push_error(&mut self, kind: StreamErrorKind, message: &str, offset: u64) {
+        self.record(RecordedError::Stream {
+            kind,
+            message: message.to_owned(),
+            offset,
+        });
+    }
+
+    /// Ends the stream: completes every call still incomplete (including legacy function
+    /// calls) and returns how many tool calls it completed (listed in
+    /// [`completed_calls`](Accumulator::completed_calls)). Whether the stream is complete
+    /// is [`is_done`](Accumulator::is_done). Chunks pushed afterwards are still
+    /// accumulated.
+    pub fn finish(&mut self) -> usize {
+        self.completed.clear();
+        let Accumulator {
+            completion,
+            completed,
+            parser,
+            ..
+        } = self;
+        for choice in &mut completion.choices {
+            complete_choice(choice, parser, completed, true);
+        }
+        self.completed.len()
+    }
+
+    /// The tool calls completed by the last [`push`](Accumulator::push),
+    /// [`push_payload`](Accumulator::push_payload) or [`finish`](Accumulator::finish), in
+    /// completion order (look them up with [`Completion::tool_call`]).
+    pub fn completed_calls(&self) -> &[ToolCallKey] {
+        &self.completed
+    }
+
+    /// The completion so far (calls not yet complete have no parsed arguments).
+    pub fn completion(&self) -> &Completion {
+        &self.completion
+    }
+
+    /// Ends the stream ([`finish`](Accumulator::finish)) and returns the completion.
+    pub fn into_completion(mut self) -> Completion {
+        self.finish();
+        self.completion
+    }
+
+    /// Forgets the stream, keeping the limits and every buffer for the next one.
+    pub fn reset(&mut self) {
+        let Accumulator {
+            completion: c,
+            completed,
+            choice_limit_reported,
+            spare_choices,
+            spare_calls,
+            ..
+        } = self;
+        completed.clear();
+        *choice_limit_reported = false;
+        // Reversed, so that the next stream's first choice gets this one's first buffers.
+        for mut choice in c.choices.drain(..).rev() {
+            choice.reset(0, spare_calls);
+            spare_choices.push(choice);
+        }
+        c.id.clear();
+        c.created = None;
+        c.model.clear();
+        c.system_fingerprint.clear();
+        c.service_tier.clear();
+        c.usage.reset();
+        c.has_usage = false;
+        c.errors.clear();
+        c.errors_dropped = 0;
+        c.ignored_fragments = 0;
+        c.done = false;
+    }
+
+    fn record(&mut self, e: RecordedError) {
+        record(&mut self.completion, self.limits.max_errors, e);
+    }
+
+    fn push_choice(&mut self, ch: &chunk::Choice<'_>) {
+        let Some(pos) = self.choice_slot(ch.index) else {
+            return;
+        };
+        let Accumulator {
+            completion,
+            limits,
+            completed,
+            spare_calls,
+            parser,
+            ..
+        } = self;
+        let choice = &mut completion.choices[pos];
+        let d = &ch.delta;
+        first_non_empty(&mut choice.role, d.role);
+        match d.content {
+            Some(Content::Text(t)) => {
+                choice.has_content = true;
+                choice.content.push_str(t);
+            }
+            Some(Content::Parts(raw)) => {
+                if let Err(message) = parser.append_parts(choice, raw.as_str()) {
+                    let e = RecordedError::ContentParts {
+                        choice: ch.index,
+                        message,
+                    };
+                    record(completion, limits.max_errors, e);
+                }
+            }
+            None => {}
+        }
+        let choice = &mut completion.choices[pos];
+        match (d.reasoning_content, d.reasoning) {
+            (Some(a), Some(b)) if a == b => append_reasoning(choice, a),
+            (a, b) => {
+                for r in [a, b].into_iter().flatten() {
+                    append_reasoning(choice, r);
+                }
+            }
+        }
+        if let Some(r) = d.refusal {
+            choice.has_refusal = true;
+            choice.refusal.push_str(r);
+        }
+        for fragment in &d.tool_calls {
+            let choice = &mut completion.choices[pos];
+            let pushed = push_tool_fragment(
+                choice,
+                fragment,
+                limits.max_tool_calls,
+                spare_calls,
+                parser,
+                completed,
+            );
+            if let Err(index) = pushed {
+                completion.ignored_fragments += 1;
+                if !choice.limit_reported {
+                    choice.limit_reported = true;
+                    let e = RecordedError::Limit {
+                        kind: LimitKind::ToolCalls,
+                        choice: ch.index,
+                        index,
+                    };
+                    record(completion, limits.max_errors, e);
+                }
+            }
+        }
+        let choice = &mut completion.choices[pos];
+        if let Some(f) = &d.function_call {
+            push_function_fragment(choice, f);
+        }
+        if let Some(lp) = &ch.logprobs {
+            let l = &mut choice.logprobs;
+            choice.has_logprobs = true;
+            if let Some(raw) = lp.content {
+                append_array(&mut l.content, &mut l.has_content, raw.as_str());
+            }
+            if let Some(raw) = lp.refusal {
+                append_array(&mut l.refusal, &mut l.has_refusal, raw.as_str());
+            }
+        }
+        if let Some(r) = &ch.finish_reason {
+            match &mut choice.finish_reason {
+                Some(current) if current.is(r) => {}
+                slot => *slot = Some(r.into()),
+            }
+            complete_choice(choice, parser, completed, false);
+        }
+    }
+
+    /// The position of the choice `index`, inserted if new; `None` past the limit.
+    fn choice_slot(&mut self, index: u32) -> Option<usize> {
+        let choices = &mut self.completion.choices;
+        match choices.binary_search_by_key(&index, |c| c.index) {
+            Ok(pos) => Some(pos),
+            Err(pos) => {
+                if choices.len() >= self.limits.max_choices {
+                    self.completion.ignored_fragments += 1;
+                    if !self.choice_limit_reported {
+                        self.choice_limit_reported = true;
+                        self.record(RecordedError::Limit {
+                            kind: LimitKind::Choices,
+                            choice: index,
+                            index,
+                        });
+                    }
+                    return None;
+                }
+                let mut choice = self.spare_choices.pop().unwrap_or_default();
+                choice.reset(index, &mut self.spare_calls);
+                choices.insert(pos, choice);
+                Some(pos)
+            }
+        }
+    }
+}
+
+fn record(c: &mut Completion, max_errors: usize, e: RecordedError) {
+    if c.errors.len() < max_errors {
+        c.errors.push(e);
+    } else {
+        c.errors_dropped += 1;
+    }
+}
+
+/// Sets `slot` to `value` if `slot` is still empty.
+fn first_non_empty(slot: &mut String, value: Option<&str>) {
+    if slot.is_empty()
+        && let Some(v) = value
+    {
+        slot.push_str(v);
+    }
+}
+
+/// Appends a name piece unless it is empty or repeats the whole name so far.
+fn append_name(name: &mut String, piece: Option<&str>) {
+    if let Some(p) = piece
+        && !p.is_empty()
+        && p != name
+    {
+        name.push_str(p);
+    }
+}
+
+fn append_reasoning(choice: &mut Choice, text: &str) {
+    choice.has_reasoning = true;
+    choice.reasoning.push_str(text);
+}
+
+/// Appends the entries of the JSON array `raw` to the array text `dst`.
+fn append_array(dst: &mut String, has: &mut bool, raw: &str) {
+    let t = raw.trim_ascii();
+    if t == "null" {
+        return;
+    }
+    let inner = match t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        Some(inner) => inner.trim_ascii(),
+        None => t,
+    };
+    if !*has {
+        *has = true;
+        dst.clear();
+        dst.push('[');
+    } else if inner.is_empty() {
+        return;
+    } else {
+        dst.pop(); // the closing bracket
+        if dst.len() > 1 {
+            dst.push(',');
+        }
+    }
+    dst.push_str(inner);
+    dst.push(']');
+}
+
+fn push_function_fragment(choice: &mut Choice, f: &FunctionDelta<'_>) {
+    choice.has_function_call = true;
+    let call = &mut choice.function_call;
+    append_name(&mut call.name, f.name);
+    if let Some(a) = f.arguments
+        && !a.is_empty()
+    {
+        call.parsed = None;
+        call.arguments.push_str(a);
+    }
+}
+
+/// Adds one tool-call fragment to `choice`. `Err(index)`: ignored, past the limit.
+#[allow(clippy::vec_box)]
+fn push_tool_fragment(
+    choice: &mut Choice,
+    fragment: &ToolCallDelta<'_>,
+    max_calls: usize,
+    spare: &mut Vec<Box<ToolCall>>,
+    parser: &mut Parser,
+    completed: &mut Vec<ToolCallKey>,
+) -> Result<(), u32> {
+    let id = fragment.id.filter(|id| !id.is_empty());
+    let index = match (fragment.index, id) {
+        (Some(index), _) => index,
+        (None, Some(id)) => match choice.tool_calls.iter().find(|c| c.id == id) {
+            Some(call) => call.index,
+            None => match choice.tool_calls.last() {
+                // No index is left after u32::MAX: treated as the limit.
+                Some(last) => last.index.checked_add(1).ok_or(u32::MAX)?,
+                None => 0,
+            },
+        },
+        (None, None) => choice.last_call.unwrap_or(0),
+    };
+    let pos = match choice.tool_calls.binary_search_by_key(&index, |c| c.index) {
+        Ok(pos) => pos,
+        Err(pos) => {
+            if choice.tool_calls.len() >= max_calls {
+                return Err(index);
+            }
+            let mut call = spare.pop().unwrap_or_default();
+            call.reset(index);
+            choice.tool_calls.insert(pos, call);
+            pos
+        }
+    };
+    if let Some(previous) = choice.last_call
+        && previous != index
+        && let Ok(p) = choice
+            .tool_calls
+            .binary_search_by_key(&previous, |c| c.index)
+    {
+        let call = &mut choice.tool_calls[p];
+        if !call.is_complete() && !call.reopened {
+            complete_call(call, choice.index, parser, completed);
+        }
+    }
+    choice.last_call = Some(index);
+    let call = &mut choice.tool_calls[pos];
+    first_non_empty(&mut call.id, id);
+    first_non_empty(&mut call.kind, fragment.kind);
+    append_name(&mut call.name, fragment.function.name);
+    if let Some(a) = fragment.function.arguments
+        && !a.is_empty()
+    {
+        if call.is_complete() {
+            call.parsed = None;
+            call.reopened = true;
+        }
+        call.arguments.push_str(a);
+    }
+    Ok(())
+}
+
+/// Completes the incomplete calls of `choice`: on a finish reason (`at_end` false), those
+/// not already completed once by a finish reason; at the end of the stream, all.
+fn complete_choice(
+    choice: &mut Choice,
+    parser: &mut Parser,
+    completed: &mut Vec<ToolCallKey>,
+    at_end: bool,
+) {
+    for call in &mut choice.tool_calls {
+        if !call.is_complete() && (at_end || !call.settled) {
+            call.settled = true;
+            complete_call(call, choice.index, parser, completed);
+        }
+    }
+    let f = &mut choice.function_call;
+    if choice.has_function_call && f.parsed.is_none() && (at_end || !f.settled) {
+        f.settled = true;
+        f.parsed = Some(parser.parse_arguments(&f.arguments));
+    }
+}
+
+fn complete_call(
+    call: &mut ToolCall,
+    choice: u32,
+    parser: &mut Parser,
+    completed: &mut Vec<ToolCallKey>,
+) {
+    call.parsed = Some(parser.parse_arguments(&call.arguments));
+    completed.push(ToolCallKey {
+        choice,
+        index: call.index,
+    });
+}
+
+fn owned_api_error(e: &chunk::ApiError<'_>) -> OwnedApiError {
+    OwnedApiError {
+        message: e.message.map(str::to_owned),
+        kind: e.kind.map(str::to_owned),
+        code: e.code.map(|c| c.as_str().to_owned()),
+        param: e.param.map(str::to_owned),
+        raw: e.raw.as_str().to_owned(),
+    }
+}

@@ -70,3 +70,36 @@ pub fn json_opt_u64(out: &mut Vec<u8>, n: Option<u64>) {
         None => out.extend_from_slice(b"null"),
     }
 }
+
+/// Appends the JSON text `json` without the whitespace outside its strings (compact form).
+/// The text is copied as is otherwise: escapes, numbers and key order are kept. Text that
+/// is not JSON is copied the same way, without checks.
+///
+/// ```
+/// let mut out = Vec::new();
+/// chunkwise_chat::write::json_minify(&mut out, "{ \"a\" : [1, 2],\n \"b\": \"x \\\" y\" }");
+/// assert_eq!(out, br#"{"a":[1,2],"b":"x \" y"}"#);
+/// ```
+pub fn json_minify(out: &mut Vec<u8>, json: &str) {
+    let bytes = json.as_bytes();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.extend_from_slice(&bytes[start..i]);
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+}

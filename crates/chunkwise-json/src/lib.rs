@@ -60,7 +60,7 @@
 //! prefix of any valid JSON text**: the smallest `n` such that `text[..=n]` is not a
 //! prefix of a valid text (for a multi-byte character this is its first byte). Because
 //! JSON is deterministic with one byte of lookahead, that is where a byte-at-a-time
-//! parser first rejects a byte: `[1,]` fails at 3 (the `]`), `01` at 1, `"\uDC00"` at 3
+//! parser first rejects a byte: `[1,]` fails at 3 (the `]`), `01` at 1, `"\uDC00"` at 4
 //! (`\uDC` can only start a lone low surrogate), `{"a" 1}` at 5, `[1] x` at 4. A text
 //! that is a valid prefix but not a whole value (`{"a":`) only fails at
 //! [`finish`](PartialJson::finish), with [`ErrorKind::UnexpectedEnd`] at offset

@@ -906,6 +906,16 @@ impl PartialJson {
             self.core.events.clear();
             self.core.events_read = 0;
         }
+        if let Some(
+            e @ Error {
+                kind: ErrorKind::TooLong { .. },
+                ..
+            },
+        ) = self.core.error
+        {
+            // Bytes were dropped: keep no text after the gap.
+            return Err(e);
+        }
         let start = self.text.len();
         let room = self.core.opts.max_len.saturating_sub(start);
         let (take, over) = if fragment.len() <= room {
@@ -1017,8 +1027,9 @@ impl PartialJson {
             .is_some_and(|n| n.flags & COMPLETE != 0)
     }
 
-    /// Everything fed so far (up to [`Options::max_len`]), including any text after an
-    /// error.
+    /// Everything fed so far, including any text after an error; after
+    /// [`ErrorKind::TooLong`], the text up to the limit (a fragment that would cross it
+    /// is cut at the last character that fits, and later ones are dropped).
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -173,6 +173,7 @@ impl<'a> Value<'a> {
     }
 
     /// Number of elements/members shown (`None` for scalars).
+    #[allow(clippy::len_without_is_empty)] // `Option<usize>`: not a collection itself.
     pub fn len(&self) -> Option<usize> {
         match self.node().kind {
             NodeKind::Array | NodeKind::Object => Some(self.child_count()),

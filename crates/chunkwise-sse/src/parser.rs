@@ -456,6 +456,9 @@ impl Parser {
         if self.scratch.capacity() > RETAIN {
             self.scratch = String::new();
         }
+        if self.event_type.capacity() > RETAIN {
+            self.event_type = String::new();
+        }
     }
 
     /// Interprets one complete line. `at` is its position in `input` when it lies
@@ -507,6 +510,10 @@ impl Parser {
             }
             b"id" => {
                 if memchr(0, value).is_none() {
+                    if self.id.capacity() > RETAIN {
+                        // Do not keep the memory of a huge ID it replaces.
+                        self.id = String::new();
+                    }
                     lossy_into(&mut self.id, value);
                     self.id_dirty = true;
                     self.shared_id = None;
@@ -573,6 +580,9 @@ impl Parser {
     fn commit_id(&mut self) {
         if self.id_dirty {
             self.id_dirty = false;
+            if self.committed_id.capacity() > RETAIN {
+                self.committed_id = String::new();
+            }
             self.committed_id.clone_from(&self.id);
         }
     }

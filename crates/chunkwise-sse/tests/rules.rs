@@ -886,6 +886,31 @@ fn limit_errors_carry_the_setting_and_display_it() {
     assert_eq!(Limits::DEFAULT, limits(16 << 20, 16 << 20, 32 << 20));
 }
 
+/// Regression: a single huge `id` or `event` line used to keep its memory (twice, for
+/// the id) for the parser's whole life, even after short values replaced it.
+#[test]
+fn huge_ids_and_event_types_do_not_keep_their_memory_once_replaced() {
+    let big = vec![b'x'; 1 << 20];
+    let mut s = Vec::new();
+    for name in [&b"id: "[..], b"event: ", b"data: "] {
+        s.extend_from_slice(name);
+        s.extend_from_slice(&big);
+        s.push(b'\n');
+    }
+    s.extend_from_slice(b"\nid: 1\ndata: y\n\n");
+    for piece in [s.len(), 1460] {
+        let mut p = Parser::new();
+        let mut got = Vec::new();
+        for c in s.chunks(piece) {
+            p.feed(c, |it| got.push(own(it, Limits::DEFAULT)));
+        }
+        assert_eq!(got, sse_ref::reference(&s, RefLimits::DEFAULT, false));
+        assert_eq!(got.len(), 2);
+        assert_eq!(p.last_event_id(), "1");
+        assert!(p.heap_bytes() < 1 << 10, "{} bytes held", p.heap_bytes());
+    }
+}
+
 #[test]
 fn a_big_event_over_many_pieces_is_limited_like_a_whole_one() {
     let l = limits(1000, 3000, 3500);

@@ -167,7 +167,11 @@ fn reused_accumulator_allocates_nothing_per_chunk() {
     acc.finish();
     out.clear();
     let (allocs, reallocs) = count(|| acc.completion().write_json(&mut out));
-    assert_eq!((allocs, reallocs), (0, 0), "writing into a buffer that fits");
+    assert_eq!(
+        (allocs, reallocs),
+        (0, 0),
+        "writing into a buffer that fits"
+    );
     assert_eq!(out, first);
 }
 
@@ -185,12 +189,20 @@ fn one_stream_only_grows_its_text_buffers() {
     // No allocation per chunk: only the amortised doubling of the three text buffers
     // (two contents, one arguments), a handful of times each.
     assert_eq!(allocs, 0);
-    assert!(reallocs <= 3 * 10, "{reallocs} reallocations for {n} chunks");
+    assert!(
+        reallocs <= 3 * 10,
+        "{reallocs} reallocations for {n} chunks"
+    );
     assert!(reallocs > 0, "the buffers did grow");
     let c = acc.completion();
     assert_eq!(c.choices().len(), 2);
     assert_eq!(
-        c.choices()[0].tool_calls().next().unwrap().arguments().len(),
+        c.choices()[0]
+            .tool_calls()
+            .next()
+            .unwrap()
+            .arguments()
+            .len(),
         100 * 7 + n * 2
     );
 }

@@ -1414,3 +1414,11 @@ fn chunk_smallvec_helpers_do_not_allocate_for_one_choice() {
     let t: SmallVec<[ToolCallDelta<'_>; 1]> = [tc(Some(0), None, None, None)].into_iter().collect();
     assert!(!t.spilled());
 }
+
+#[test]
+fn accumulator_and_completion_are_send_and_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<Accumulator>();
+    check::<Completion>();
+    check::<RecordedError>();
+}

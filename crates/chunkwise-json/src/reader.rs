@@ -592,13 +592,7 @@ impl Core {
         loop {
             if let Str::Normal = self.str_state {
                 let run = i;
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    if b == b'"' || b == b'\\' || b < 0x20 {
-                        break;
-                    }
-                    i += 1;
-                }
+                i = skip_plain(bytes, i);
                 // `run` and `i` sit at ASCII bytes or the end: char boundaries.
                 if self.s_escaped && i > run {
                     self.decoded.push_str(&text[run..i]);
@@ -790,6 +784,32 @@ impl Core {
     }
 }
 
+/// The first index at or after `i` holding `"`, `\\` or a control character (or the
+/// length): eight bytes at a time, then one at a time.
+#[inline]
+fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        // Bytes < 0x20, `"` and `\`; the lowest flagged byte is always exact.
+        let hits = zero(x & (0xe0 * ONES))
+            | zero(x ^ (u64::from(b'"') * ONES))
+            | zero(x ^ (u64::from(b'\\') * ONES));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0..=0x1f) {
+        i += 1;
+    }
+    i
+}
+
 fn hex(c: u8) -> Option<u16> {
     match c {
         b'0'..=b'9' => Some(u16::from(c - b'0')),
@@ -870,6 +890,7 @@ impl PartialJson {
     /// assert_eq!(p.text(), r#"{"a": [1, 2}"#);
     /// assert_eq!(p.error(), Some(&err));
     /// ```
+    #[inline]
     pub fn push(&mut self, fragment: &str) -> Result<(), Error> {
         self.push_inner(fragment, None)
     }
@@ -974,6 +995,7 @@ impl PartialJson {
     /// The values completed since the last call (or since the start), each exactly once,
     /// in the order they completed: a value's members/elements before the value itself,
     /// the root last. Cost: `O(1)` plus `O(1)` per event; no allocation.
+    #[inline]
     pub fn events(&mut self) -> Events<'_> {
         let ids = self.core.events_read..self.core.events.len();
         self.core.events_read = ids.end;
@@ -982,6 +1004,7 @@ impl PartialJson {
 
     /// The value so far: `None` before it starts (or while the root is a string or number
     /// hidden by the [`Options`]). Cost: `O(1)`; the [`Value`] borrows the reader.
+    #[inline]
     pub fn value(&self) -> Option<Value<'_>> {
         let v = Value::new(&self.text, &self.core, 0);
         (!self.core.nodes.is_empty() && v.visible()).then_some(v)
@@ -1020,6 +1043,7 @@ impl PartialJson {
     }
 
     /// True once the root value is complete (nothing but whitespace may follow).
+    #[inline]
     pub fn is_complete(&self) -> bool {
         self.core
             .nodes
@@ -1062,5 +1086,46 @@ impl std::fmt::Debug for PartialJson {
             .field("error", &self.core.error)
             .field("partial", &self.to_json_string())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skip_plain;
+
+    #[test]
+    fn skip_plain_matches_bytewise_scan() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len())
+                .find(|&k| matches!(b[k], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(b.len())
+        };
+        // Every stop byte, and near-misses, at every position of runs up to 24 bytes,
+        // after a prefix of plain ASCII or non-ASCII bytes.
+        let specials = [
+            b'"', b'\\', 0, 0x1f, 0x20, 0x21, b'#', b'[', b']', 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+        ];
+        for len in 0..24 {
+            for fill in [b'a', 0xc3, 0x9f] {
+                for pos in 0..len {
+                    for &s in &specials {
+                        for &t in &specials {
+                            let mut b = vec![fill; len];
+                            b[pos] = s;
+                            if pos + 3 < len {
+                                b[pos + 3] = t;
+                            }
+                            for start in 0..=len.min(9) {
+                                assert_eq!(
+                                    skip_plain(&b, start),
+                                    naive(&b, start),
+                                    "{b:?} from {start}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

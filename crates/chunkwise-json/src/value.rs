@@ -39,19 +39,23 @@ pub struct Value<'a> {
 }
 
 impl<'a> Value<'a> {
+    #[inline]
     pub(crate) fn new(text: &'a str, core: &'a Core, id: u32) -> Self {
         Value { text, core, id }
     }
 
+    #[inline]
     fn node(&self) -> &'a Node {
         &self.core.nodes[self.id as usize]
     }
 
+    #[inline]
     fn at_id(&self, id: u32) -> Value<'a> {
         Value::new(self.text, self.core, id)
     }
 
     /// Whether the options show this node inside its parent.
+    #[inline]
     pub(crate) fn visible(&self) -> bool {
         let n = self.node();
         if n.flags & COMPLETE != 0 {
@@ -78,6 +82,7 @@ impl<'a> Value<'a> {
     }
 
     /// True if the value is complete: it will not change as more text arrives.
+    #[inline]
     pub fn is_complete(&self) -> bool {
         self.node().flags & COMPLETE != 0
     }
@@ -724,6 +729,7 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
+    #[inline]
     pub(crate) fn new(value: Value<'a>) -> Self {
         Event { value }
     }
@@ -769,6 +775,7 @@ pub struct Events<'a> {
 }
 
 impl<'a> Events<'a> {
+    #[inline]
     pub(crate) fn new(text: &'a str, core: &'a Core, ids: Range<usize>) -> Self {
         Events { text, core, ids }
     }
@@ -776,6 +783,7 @@ impl<'a> Events<'a> {
 
 impl<'a> Iterator for Events<'a> {
     type Item = Event<'a>;
+    #[inline]
     fn next(&mut self) -> Option<Event<'a>> {
         let i = self.ids.next()?;
         let id = *self.core.events.get(i)?;

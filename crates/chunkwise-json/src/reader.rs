@@ -277,7 +277,12 @@ impl Core {
     }
 
     fn fail(&self, text: &str, i: usize, expected: &'static str) -> Error {
-        let found = text[i..].chars().next().unwrap_or('\0');
+        // `i` is always a char boundary (errors happen only at ASCII bytes or at the
+        // first byte of a character), but never panic over it.
+        let found = text
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
         Error {
             kind: ErrorKind::Unexpected { found, expected },
             offset: i,
@@ -873,7 +878,9 @@ impl PartialJson {
         &self.core.opts
     }
 
-    /// Feeds the next fragment; completion events are queued for [`events`](Self::events).
+    /// Feeds the next fragment; completion events are queued for [`events`](Self::events)
+    /// (one `u32` per value until read: call `events()`, or use
+    /// [`push_with`](Self::push_with), which queues nothing).
     ///
     /// Cost: `O(fragment.len())` amortised. The fragment is appended to
     /// [`text`](Self::text) even when it holds an error (up to
@@ -1092,6 +1099,11 @@ impl std::fmt::Debug for PartialJson {
 #[cfg(test)]
 mod tests {
     use super::skip_plain;
+
+    #[test]
+    fn node_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<super::Node>(), 40);
+    }
 
     #[test]
     fn skip_plain_matches_bytewise_scan() {

@@ -1,1 +1,113 @@
-fn main() {}
+//! `chunkwise`: the command-line face of the chunkwise engine.
+//!
+//! Subcommands (their output formats are contracts; see the README):
+//! - `chunkwise events [--split SPEC] [FILE|-]`: the SSE events of a stream.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+mod args;
+mod events;
+mod input;
+mod output;
+
+use args::{UsageError, parse_stream_args};
+
+const USAGE: &str = "\
+usage: chunkwise <command> [options] [FILE|-]
+
+commands:
+  events [--split SPEC] [FILE|-]   print each SSE event as a JSON line
+                                   ({\"type\", \"data\", \"id\"}, {\"retry\"}, {\"error\", \"offset\"})
+
+SPEC (how the input is cut into pieces before parsing; output is the same for all):
+  whole        one piece (default)
+  N            pieces of N bytes
+  random:SEED  pieces of 1 to 64 bytes, sizes from SplitMix64 seeded with SEED
+
+FILE is read from standard input when it is - or absent.
+";
+
+enum Failure {
+    Usage(UsageError),
+    Input(String, io::Error),
+    Output(io::Error),
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("chunkwise: {e} (try chunkwise --help)");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(name, e)) => {
+            eprintln!("chunkwise: cannot read {name}: {e}");
+            ExitCode::from(1)
+        }
+        // A closed pipe (`chunkwise events f | head`) is not worth a message.
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("chunkwise: cannot write output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Failure> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Failure::Usage(UsageError("missing command".into())));
+    };
+    match command.as_str() {
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "events" => {
+            let a = parse_stream_args(rest, &[]).map_err(Failure::Usage)?;
+            with_input(&a.file, |input| events::run(&a, input, io::stdout().lock()))
+        }
+        other => Err(Failure::Usage(UsageError(format!(
+            "unknown command {other:?}"
+        )))),
+    }
+}
+
+/// Opens the input (a file, or standard input) and runs `f` on it, telling input
+/// errors (exit 1) from output errors.
+fn with_input(
+    file: &Option<String>,
+    f: impl FnOnce(&mut dyn io::Read) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let name = file.as_deref().unwrap_or("standard input").to_owned();
+    let mut reader: Box<dyn io::Read> = match file {
+        Some(path) => Box::new(File::open(path).map_err(|e| Failure::Input(name.clone(), e))?),
+        None => Box::new(io::stdin().lock()),
+    };
+    let mut tracked = Tracked {
+        inner: &mut *reader,
+        failed: false,
+    };
+    match f(&mut tracked) {
+        Ok(()) => Ok(()),
+        Err(e) if tracked.failed => Err(Failure::Input(name, e)),
+        Err(e) => Err(Failure::Output(e)),
+    }
+    .and_then(|()| io::stdout().flush().map_err(Failure::Output))
+}
+
+/// A reader that remembers whether it failed, so an error can be blamed on the input.
+struct Tracked<'a> {
+    inner: &'a mut dyn io::Read,
+    failed: bool,
+}
+
+impl io::Read for Tracked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            self.failed = e.kind() != io::ErrorKind::Interrupted;
+        })
+    }
+}

@@ -158,7 +158,7 @@ impl Parser {
         let bytes: &'a [u8] = input;
         let (used, out) = self.advance(bytes);
         *input = &bytes[used..];
-        out.map(|out| self.make_item(bytes, out))
+        out.map(|out| self.make_item(bytes, 0, out, None))
     }
 
     /// Feeds one piece and calls `f` with every item it completes, in order.
@@ -177,9 +177,16 @@ impl Parser {
     /// }
     /// assert_eq!(data, ["hello"]);
     /// ```
-    pub fn feed(&mut self, mut piece: &[u8], mut f: impl FnMut(Item<'_>)) {
-        while let Some(item) = self.next_item(&mut piece) {
-            f(item);
+    pub fn feed(&mut self, piece: &[u8], mut f: impl FnMut(Item<'_>)) {
+        self.flush_pos = 0;
+        // One UTF-8 check for every event lying whole in the piece.
+        let checked = Checked::of(piece, !self.line_open && self.bom == 3);
+        let mut pos = 0;
+        loop {
+            let (used, out) = self.advance(&piece[pos..]);
+            let Some(out) = out else { break };
+            f(self.make_item(piece, pos, out, checked));
+            pos += used;
         }
     }
 
@@ -206,7 +213,7 @@ impl Parser {
             self.offset -= used as u64;
             self.flush_pos += used as u8;
             if let Some(out) = out {
-                return Some(self.make_item(rest, out));
+                return Some(self.make_item(rest, 0, out, None));
             }
         }
         None
@@ -258,20 +265,33 @@ impl Parser {
         self.retry = retry;
     }
 
-    /// Builds the item `out` describes. `input` is the slice the `advance` call that
-    /// produced `out` was given.
-    pub(crate) fn make_item<'s>(&'s mut self, input: &'s [u8], out: Out) -> Item<'s> {
+    /// Builds the item `out` describes. The `advance` call that produced `out` was
+    /// given `input[at..]`; `checked` is a part of `input` known to be UTF-8.
+    #[inline(always)]
+    pub(crate) fn make_item<'s>(
+        &'s mut self,
+        input: &'s [u8],
+        at: usize,
+        out: Out,
+        checked: Option<Checked<'s>>,
+    ) -> Item<'s> {
         match out {
             Out::Retry(ms) => Item::Retry(ms),
             Out::Error(e) => Item::Error(e),
             Out::Event(data) => {
-                let raw: &[u8] = match data {
-                    Data::Input { start, end } => &input[start..end],
-                    _ => &self.data_buf,
+                let data = match data {
+                    Data::Input { start, end } => {
+                        let (start, end) = (at + start, at + end);
+                        match checked.and_then(|c| c.get(start, end)) {
+                            Some(s) => s,
+                            None => lossy_str(&input[start..end], &mut self.scratch),
+                        }
+                    }
+                    _ => lossy_str(&self.data_buf, &mut self.scratch),
                 };
                 Item::Event(Event {
                     event: event_type(&self.event_type),
-                    data: lossy_str(raw, &mut self.scratch),
+                    data,
                     id: &self.id,
                     offset: self.data_offset,
                 })
@@ -281,6 +301,7 @@ impl Parser {
 
     /// Consumes from `input` until an item is complete or `input` is used up.
     /// Returns the number of bytes consumed and the item, if any.
+    #[inline(always)]
     pub(crate) fn advance(&mut self, input: &[u8]) -> (usize, Option<Out>) {
         if self.dispatched {
             self.dispatched = false;
@@ -346,6 +367,7 @@ impl Parser {
 
     /// Ends an `advance` call after `used` bytes. Data still borrowed from `input` is
     /// copied into the parser unless it is being handed out right now.
+    #[inline(always)]
     fn stop(&mut self, input: &[u8], used: usize, out: Option<Out>) -> (usize, Option<Out>) {
         if let Data::Input { start, end } = self.data
             && !matches!(out, Some(Out::Event(_)))
@@ -463,7 +485,7 @@ impl Parser {
 
     /// Interprets one complete line. `at` is its position in `input` when it lies
     /// there (so a data value can be borrowed), `None` when it was carried over.
-    #[inline]
+    #[inline(always)]
     fn process_line(
         &mut self,
         input: &[u8],
@@ -531,7 +553,7 @@ impl Parser {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_data(
         &mut self,
         input: &[u8],
@@ -585,6 +607,39 @@ impl Parser {
             }
             self.committed_id.clone_from(&self.id);
         }
+    }
+}
+
+/// The part of a piece from its first line start to its last line end, when it is
+/// valid UTF-8. Every event lying whole in the piece has its data there, starting
+/// and ending next to ASCII bytes (line ends, `:`, space), so it can be sliced out
+/// of this `str` without another check.
+#[derive(Clone, Copy)]
+pub(crate) struct Checked<'a> {
+    start: usize,
+    text: &'a str,
+}
+
+impl<'a> Checked<'a> {
+    #[inline]
+    /// `at_line_start`: the piece starts a line (else its first line start is after
+    /// its first line end).
+    pub(crate) fn of(piece: &'a [u8], at_line_start: bool) -> Option<Checked<'a>> {
+        let last = memchr::memrchr2(b'\n', b'\r', piece)?;
+        let first = if at_line_start {
+            0
+        } else {
+            memchr2(b'\n', b'\r', piece)?
+        };
+        let text = simdutf8::basic::from_utf8(&piece[first..=last]).ok()?;
+        Some(Checked { start: first, text })
+    }
+
+    /// `piece[start..end]` as `str`, if it lies in the checked part.
+    #[inline(always)]
+    pub(crate) fn get(self, start: usize, end: usize) -> Option<&'a str> {
+        self.text
+            .get(start.checked_sub(self.start)?..end.checked_sub(self.start)?)
     }
 }
 

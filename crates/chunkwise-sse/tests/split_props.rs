@@ -66,6 +66,16 @@ fn run_slice(limits: Limits, pieces: &[&[u8]], flush: bool) -> Run {
     finish(&mut p, items, limits, flush)
 }
 
+/// The callback path, which checks UTF-8 once per piece rather than per event.
+fn run_feed(limits: Limits, pieces: &[&[u8]], flush: bool) -> Run {
+    let mut p = Parser::with_limits(limits);
+    let mut items = Vec::new();
+    for piece in pieces {
+        p.feed(piece, |it| items.push(own(it, limits)));
+    }
+    finish(&mut p, items, limits, flush)
+}
+
 fn run_shared(limits: Limits, whole: &Bytes, cuts: &[usize], flush: bool) -> Run {
     let mut p = Parser::with_limits(limits);
     let mut items = Vec::new();
@@ -124,6 +134,17 @@ fn check(input: &[u8], limits: Limits, flush: bool, cuts: &[Index]) -> Result<()
         &expected,
         "fed in pieces {:?}",
         &cuts
+    );
+    prop_assert_eq!(
+        &run_feed(limits, &pieces, flush),
+        &expected,
+        "fed with feed() in pieces {:?}",
+        &cuts
+    );
+    prop_assert_eq!(
+        &run_feed(limits, &[input], flush),
+        &expected,
+        "feed() whole"
     );
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
     prop_assert_eq!(

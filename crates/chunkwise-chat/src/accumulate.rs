@@ -262,6 +262,12 @@ impl Accumulator {
         self.completion.done
     }
 
+    /// Records an error object the provider sent outside a chunk (e.g. the data of an
+    /// `event: error` event).
+    pub fn push_api_error(&mut self, error: &chunk::ApiError<'_>) {
+        self.record(RecordedError::Api(owned_api_error(error)));
+    }
+
     /// Records an error met by the stream layer (a payload that does not decode, an SSE
     /// limit, a transport failure) at byte `offset` of the stream.
     pub fn push_error(&mut self, kind: StreamErrorKind, message: &str, offset: u64) {

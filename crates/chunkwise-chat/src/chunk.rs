@@ -8,6 +8,8 @@
 use smallvec::SmallVec;
 
 /// What one SSE data payload decodes to.
+// Boxing the chunk would cost an allocation per event: the size difference is the point.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload<'a> {
     /// A JSON object: a chunk (possibly carrying an [`ApiError`] in [`Chunk::error`]).
@@ -227,8 +229,21 @@ pub struct ApiError<'a> {
     pub code: Option<RawJson<'a>>,
     /// `param`.
     pub param: Option<&'a str>,
-    /// The whole `error` value as received.
+    /// The whole `error` value as received (`null` when the error did not come as
+    /// JSON).
     pub raw: RawJson<'a>,
+}
+
+impl<'a> ApiError<'a> {
+    /// An error known only by its text (e.g. an `event: error` whose data is not an
+    /// error object): `message` is the text, `raw` is `null`.
+    pub fn from_raw(text: &'a str) -> ApiError<'a> {
+        ApiError {
+            message: Some(text),
+            raw: RawJson("null"),
+            ..ApiError::default()
+        }
+    }
 }
 
 /// A JSON value's text exactly as received (already checked to be valid JSON).

@@ -7,9 +7,12 @@ pub mod accumulate;
 mod chunk;
 pub mod decode;
 pub(crate) mod scan;
+mod stream;
 pub mod write;
 
+pub use accumulate::{Accumulator, Completion};
 pub use chunk::{
     ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
     Logprobs, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
 };
+pub use stream::{ChatError, ChatEvent, ChatStream};

@@ -41,7 +41,7 @@ pub enum DecodeErrorKind {
     Syntax(&'static str),
     /// The text ended inside a value.
     Eof,
-    /// Nesting deeper than [`MAX_DEPTH`].
+    /// Nesting deeper than 127 levels (serde_json's limit).
     TooDeep,
     /// A known member holds a value of another type.
     WrongType {

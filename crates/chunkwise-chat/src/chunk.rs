@@ -107,6 +107,82 @@ impl<'a> Content<'a> {
             Content::Parts(_) => None,
         }
     }
+
+    /// Calls `f` with each piece of text in this content, in order: the string itself,
+    /// or for an array of parts, each `text` part (`{"type":"text","text":...}`, a part
+    /// without `type` that has `text`, or a bare string) as [`PartKind::Text`] and each
+    /// `thinking` part's text (`{"type":"thinking","thinking":[{"type":"text","text":
+    /// ...}]}` or `"thinking"` as a string) as [`PartKind::Thinking`]; other parts are
+    /// skipped. Parts are parsed with simd-json (this allocates; arrays of parts are
+    /// rare). `Err` if they do not parse.
+    ///
+    /// ```
+    /// use chunkwise_chat::{Content, PartKind, RawJson};
+    ///
+    /// let raw = r#"[{"type":"thinking","thinking":[{"type":"text","text":"hmm"}]},{"type":"text","text":"4"}]"#;
+    /// let mut seen = Vec::new();
+    /// Content::Parts(RawJson::new(raw).unwrap())
+    ///     .for_each_text(|kind, text| seen.push((kind, text.to_owned())))
+    ///     .unwrap();
+    /// assert_eq!(seen, [(PartKind::Thinking, "hmm".into()), (PartKind::Text, "4".into())]);
+    /// ```
+    pub fn for_each_text(&self, mut f: impl FnMut(PartKind, &str)) -> Result<(), String> {
+        match *self {
+            Content::Text(s) => {
+                f(PartKind::Text, s);
+                Ok(())
+            }
+            Content::Parts(raw) => {
+                let mut copy = raw.as_str().as_bytes().to_vec();
+                let value = simd_json::to_borrowed_value(&mut copy).map_err(|e| e.to_string())?;
+                walk_parts(&value, &mut f);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What a piece of content text is, in an array of content parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartKind {
+    /// Answer text.
+    Text,
+    /// Reasoning ("thinking") text.
+    Thinking,
+}
+
+/// Walks a parsed array of content parts (or a single part) per
+/// [`Content::for_each_text`].
+pub(crate) fn walk_parts(value: &simd_json::BorrowedValue<'_>, f: &mut impl FnMut(PartKind, &str)) {
+    use simd_json::prelude::*;
+    let mut part = |part: &simd_json::BorrowedValue<'_>| {
+        if let Some(text) = part.as_str() {
+            return f(PartKind::Text, text);
+        }
+        match part.get_str("type") {
+            Some("text") | None => {
+                if let Some(text) = part.get_str("text") {
+                    f(PartKind::Text, text);
+                }
+            }
+            Some("thinking") => match part.get("thinking") {
+                Some(t) if t.as_str().is_some() => f(PartKind::Thinking, t.as_str().unwrap_or("")),
+                Some(t) => {
+                    for item in t.as_array().into_iter().flatten() {
+                        if let Some(text) = item.as_str().or_else(|| item.get_str("text")) {
+                            f(PartKind::Thinking, text);
+                        }
+                    }
+                }
+                None => {}
+            },
+            Some(_) => {}
+        }
+    };
+    match value.as_array() {
+        Some(parts) => parts.iter().for_each(&mut part),
+        None => part(value),
+    }
 }
 
 /// One fragment of a tool call in `delta.tool_calls`.

@@ -13,6 +13,8 @@ pub mod write;
 pub use accumulate::{Accumulator, Completion};
 pub use chunk::{
     ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
-    Logprobs, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
+    Logprobs, PartKind, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
 };
+/// The JSON library tool-call arguments are parsed with ([`simd_json::OwnedValue`]).
+pub use simd_json;
 pub use stream::{ChatError, ChatEvent, ChatStream};

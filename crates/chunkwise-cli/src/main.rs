@@ -1,6 +1,9 @@
 //! `chunkwise`: the command-line face of the chunkwise engine.
 //!
 //! Subcommands (their output formats are contracts; see the README):
+//! - `chunkwise chat [--json] [--split SPEC] [FILE|-]`: the answer as it streams, tool
+//!   calls, finish reason and usage; or the final `chat.completion` JSON.
+//! - `chunkwise chunks [--split SPEC] [FILE|-]`: each decoded chunk as a JSON line.
 //! - `chunkwise events [--split SPEC] [FILE|-]`: the SSE events of a stream.
 
 use std::fs::File;
@@ -8,6 +11,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 mod args;
+mod chat;
+mod chunks;
 mod events;
 mod input;
 mod output;
@@ -18,6 +23,12 @@ const USAGE: &str = "\
 usage: chunkwise <command> [options] [FILE|-]
 
 commands:
+  chat [--json] [--split SPEC] [FILE|-]
+                                   print the answer as it streams, then tool calls,
+                                   finish reason and usage; with --json, the final
+                                   completion as a chat.completion JSON object
+  chunks [--split SPEC] [FILE|-]   print each decoded chunk as a JSON line
+                                   ({\"done\": true}, {\"error\"}, {\"invalid\", \"offset\"})
   events [--split SPEC] [FILE|-]   print each SSE event as a JSON line
                                    ({\"type\", \"data\", \"id\"}, {\"retry\"}, {\"error\", \"offset\"})
 
@@ -64,6 +75,14 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
+        }
+        "chat" => {
+            let a = parse_stream_args(rest, &["--json"]).map_err(Failure::Usage)?;
+            with_input(&a.file, |input| chat::run(&a, input, io::stdout().lock()))
+        }
+        "chunks" => {
+            let a = parse_stream_args(rest, &[]).map_err(Failure::Usage)?;
+            with_input(&a.file, |input| chunks::run(&a, input, io::stdout().lock()))
         }
         "events" => {
             let a = parse_stream_args(rest, &[]).map_err(Failure::Usage)?;

@@ -526,6 +526,45 @@ pub enum RecordedError {
     },
 }
 
+impl fmt::Display for RecordedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordedError::Api(e) => {
+                f.write_str("the provider reported an error")?;
+                if let Some(kind) = &e.kind {
+                    write!(f, " ({kind})")?;
+                }
+                if let Some(code) = &e.code {
+                    write!(f, " code {code}")?;
+                }
+                match &e.message {
+                    Some(message) => write!(f, ": {message}"),
+                    None => write!(f, ": {}", e.raw),
+                }
+            }
+            RecordedError::Stream {
+                message, offset, ..
+            } => write!(f, "{message} (event at byte {offset})"),
+            RecordedError::Limit {
+                kind: LimitKind::Choices,
+                choice,
+                ..
+            } => write!(f, "too many choices: choice {choice} ignored"),
+            RecordedError::Limit {
+                kind: LimitKind::ToolCalls,
+                choice,
+                index,
+            } => write!(
+                f,
+                "too many tool calls in choice {choice}: call {index} ignored"
+            ),
+            RecordedError::ContentParts { choice, message } => {
+                write!(f, "unreadable content parts in choice {choice}: {message}")
+            }
+        }
+    }
+}
+
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }

@@ -1,10 +1,9 @@
 //! The accumulator's only parsing: tool-call arguments at completion and array content
 //! (both with simd-json, on a reused copy of the text).
 
-use simd_json::BorrowedValue;
-use simd_json::prelude::*;
 
 use super::completion::{ArgumentsError, Choice, ParsedArguments};
+use crate::chunk::PartKind;
 
 /// A reused copy buffer and simd-json's reused parse buffers (created on first use).
 #[derive(Default)]
@@ -38,38 +37,11 @@ impl Parser {
         let buffers = self.buffers.get_or_insert_with(simd_json::Buffers::default);
         let value = simd_json::borrowed::to_value_with_buffers(&mut self.scratch, buffers)
             .map_err(|e| e.to_string())?;
-        match value.as_array() {
-            Some(parts) => parts.iter().for_each(|p| append_part(choice, p)),
-            None => append_part(choice, &value),
-        }
+        crate::chunk::walk_parts(&value, &mut |kind, text| match kind {
+            PartKind::Text => append_text(choice, text),
+            PartKind::Thinking => append_thinking(choice, text),
+        });
         Ok(())
-    }
-}
-
-fn append_part(choice: &mut Choice, part: &BorrowedValue<'_>) {
-    if let Some(text) = part.as_str() {
-        return append_text(choice, text);
-    }
-    match part.get_str("type") {
-        Some("text") | None => {
-            if let Some(text) = part.get_str("text") {
-                append_text(choice, text);
-            }
-        }
-        Some("thinking") => {
-            if let Some(t) = part.get("thinking") {
-                if let Some(text) = t.as_str() {
-                    append_thinking(choice, text);
-                } else if let Some(items) = t.as_array() {
-                    for item in items {
-                        if let Some(text) = item.as_str().or_else(|| item.get_str("text")) {
-                            append_thinking(choice, text);
-                        }
-                    }
-                }
-            }
-        }
-        Some(_) => {}
     }
 }
 

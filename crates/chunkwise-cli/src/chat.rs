@@ -1,0 +1,230 @@
+//! `chunkwise chat`: the main job. Without `--json`, what a person reads: the answer
+//! as it streams, each tool call with its parsed arguments as it completes, then the
+//! finish reason, usage and anything that went wrong. With `--json`, the final
+//! completion as OpenAI's non-streaming `chat.completion` object.
+
+use std::io::{self, Write};
+
+use chunkwise::chat::accumulate::ParsedArguments;
+use chunkwise::chat::accumulate::{Choice, ToolCall};
+use chunkwise::chat::simd_json::prelude::Writable;
+use chunkwise::chat::{ChatEvent, ChatStream, Completion, PartKind};
+
+use crate::args::StreamArgs;
+use crate::input::for_each_piece;
+use crate::output::Output;
+
+pub fn run(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
+    if args.has("--json") {
+        run_json(args, input, out)
+    } else {
+        run_text(args, input, out)
+    }
+}
+
+/// The final completion only: the stream is read without any per-event output.
+fn run_json(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
+    let mut stream = ChatStream::new();
+    for_each_piece(input, args.split, |piece| {
+        stream.feed(piece, |_| {});
+        Ok(())
+    })?;
+    let completion = stream.finish(|_| {});
+    let mut out = Output::new(out);
+    completion.write_json(out.buf());
+    out.buf().push(b'\n');
+    warn(completion);
+    out.finish()
+}
+
+/// Notes on stderr for a script reading the JSON from stdout.
+fn warn(completion: &Completion) {
+    for e in completion.errors() {
+        eprintln!("chunkwise: {e}");
+    }
+    if !completion.is_done() {
+        eprintln!("chunkwise: the stream ended without [DONE]: the completion may be cut short");
+    }
+}
+
+/// What choice 0's live output is showing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Start,
+    Reasoning,
+    Answer,
+    Refusal,
+}
+
+struct Live {
+    section: Section,
+    /// The last byte written to the live text, to end it with a newline.
+    at_line_start: bool,
+}
+
+impl Live {
+    fn text(&mut self, buf: &mut Vec<u8>, section: Section, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if section != self.section {
+            let header: &[u8] = match section {
+                Section::Reasoning => b"[reasoning]\n",
+                Section::Refusal => b"[refusal]\n",
+                // An answer after reasoning or refusal text gets its own header.
+                _ if self.section == Section::Start => b"",
+                _ => b"[answer]\n",
+            };
+            if !self.at_line_start {
+                buf.push(b'\n');
+            }
+            buf.extend_from_slice(header);
+            self.section = section;
+        }
+        buf.extend_from_slice(text.as_bytes());
+        self.at_line_start = text.ends_with('\n');
+    }
+
+    fn end_line(&mut self, buf: &mut Vec<u8>) {
+        if !self.at_line_start {
+            buf.push(b'\n');
+            self.at_line_start = true;
+        }
+    }
+}
+
+fn run_text(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
+    let mut out = Output::new(out);
+    let mut stream = ChatStream::new();
+    let mut live = Live {
+        section: Section::Start,
+        at_line_start: true,
+    };
+    let mut on_event = |buf: &mut Vec<u8>, event: ChatEvent<'_, '_>| match event {
+        ChatEvent::Chunk(chunk) => {
+            for choice in chunk.choices.iter().filter(|c| c.index == 0) {
+                let d = &choice.delta;
+                for reasoning in [d.reasoning_content, d.reasoning].into_iter().flatten() {
+                    live.text(buf, Section::Reasoning, reasoning);
+                    if d.reasoning_content == d.reasoning {
+                        break;
+                    }
+                }
+                if let Some(content) = d.content {
+                    // Unreadable parts are reported in the summary.
+                    let _ = content.for_each_text(|kind, text| {
+                        let section = match kind {
+                            PartKind::Text => Section::Answer,
+                            PartKind::Thinking => Section::Reasoning,
+                        };
+                        live.text(buf, section, text);
+                    });
+                }
+                if let Some(refusal) = d.refusal {
+                    live.text(buf, Section::Refusal, refusal);
+                }
+            }
+        }
+        ChatEvent::ToolCall { choice, call } => {
+            live.end_line(buf);
+            tool_call(buf, choice, call);
+        }
+        _ => {}
+    };
+    for_each_piece(input, args.split, |piece| {
+        let before = out.buf().len();
+        stream.feed(piece, |event| on_event(out.buf(), event));
+        // Show the text as it arrives.
+        if out.buf().len() != before {
+            out.flush_now()?;
+        }
+        Ok(())
+    })?;
+    let completion = stream.finish(|event| on_event(out.buf(), event));
+    live.end_line(out.buf());
+    summary(out.buf(), completion);
+    out.finish()
+}
+
+fn tool_call(buf: &mut Vec<u8>, choice: u32, call: &ToolCall) {
+    if choice != 0 {
+        buf.extend_from_slice(format!("choice {choice} ").as_bytes());
+    }
+    let id = call
+        .id()
+        .map(|id| format!(" (id {id})"))
+        .unwrap_or_default();
+    buf.extend_from_slice(format!("tool call {}: {}{id}\n", call.index(), call.name()).as_bytes());
+    arguments(buf, call.parsed(), call.arguments());
+}
+
+/// The arguments as parsed (compact JSON), or why they could not be.
+fn arguments(buf: &mut Vec<u8>, parsed: Option<&ParsedArguments>, raw: &str) {
+    match parsed {
+        Some(Ok(value)) => {
+            buf.extend_from_slice(b"  arguments: ");
+            buf.extend_from_slice(value.encode().as_bytes());
+            buf.push(b'\n');
+        }
+        Some(Err(e)) => buf.extend_from_slice(format!("  arguments ({e}): {raw}\n").as_bytes()),
+        None => buf.extend_from_slice(format!("  arguments (incomplete): {raw}\n").as_bytes()),
+    }
+}
+
+fn summary(buf: &mut Vec<u8>, completion: &Completion) {
+    let many = completion.choices().len() > 1;
+    for choice in completion.choices() {
+        if choice.index() != 0 {
+            other_choice(buf, choice);
+        }
+        if let Some(f) = choice.function_call() {
+            buf.extend_from_slice(format!("function call: {}\n", f.name()).as_bytes());
+            arguments(buf, f.parsed(), f.arguments());
+        }
+        let reason = choice.finish_reason().map_or("none", |r| r.as_str());
+        let line = if many {
+            format!("choice {} finish_reason: {reason}\n", choice.index())
+        } else {
+            format!("finish_reason: {reason}\n")
+        };
+        buf.extend_from_slice(line.as_bytes());
+    }
+    if let Some(u) = completion.usage() {
+        let mut line = String::from("usage:");
+        let mut count = |name: &str, n: Option<u64>| {
+            if let Some(n) = n {
+                line.push_str(&format!(" {name}={n}"));
+            }
+        };
+        count("prompt_tokens", u.prompt_tokens);
+        count("completion_tokens", u.completion_tokens);
+        count("total_tokens", u.total_tokens);
+        if let Some(d) = u.prompt_tokens_details {
+            count("cached_tokens", d.cached_tokens);
+        }
+        if let Some(d) = u.completion_tokens_details {
+            count("reasoning_tokens", d.reasoning_tokens);
+        }
+        line.push('\n');
+        buf.extend_from_slice(line.as_bytes());
+    }
+    for e in completion.errors() {
+        buf.extend_from_slice(format!("error: {e}\n").as_bytes());
+    }
+    if !completion.is_done() {
+        buf.extend_from_slice(b"incomplete: the stream ended without [DONE]\n");
+    }
+}
+
+/// Choices other than 0 are not streamed live (they arrive interleaved): shown whole.
+fn other_choice(buf: &mut Vec<u8>, choice: &Choice) {
+    buf.extend_from_slice(format!("--- choice {} ---\n", choice.index()).as_bytes());
+    let mut live = Live {
+        section: Section::Start,
+        at_line_start: true,
+    };
+    live.text(buf, Section::Reasoning, choice.reasoning().unwrap_or(""));
+    live.text(buf, Section::Answer, choice.content().unwrap_or(""));
+    live.text(buf, Section::Refusal, choice.refusal().unwrap_or(""));
+    live.end_line(buf);
+}

@@ -1,7 +1,6 @@
 //! The accumulator's only parsing: tool-call arguments at completion and array content
 //! (both with simd-json, on a reused copy of the text).
 
-
 use super::completion::{ArgumentsError, Choice, ParsedArguments};
 use crate::chunk::PartKind;
 

@@ -19,7 +19,7 @@ use smallvec::SmallVec;
 
 use crate::chunk::{
     ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
-    Logprobs, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
+    Logprobs, Payload, PromptTokensDetails, RawJson, RawJsonOf, ToolCallDelta, Usage,
 };
 pub use crate::scan::{DecodeError, DecodeErrorKind};
 use crate::scan::{Result, Scanner, kind_of};
@@ -315,7 +315,7 @@ fn opt_array(s: &mut Scanner<'_>, field: &'static str) -> Result<bool> {
 /// An array's raw text, or `None` for `null`.
 fn opt_raw_array<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Option<RawJson<'a>>> {
     match s.value_start()? {
-        b'[' => s.raw_value().map(|raw| Some(RawJson(raw))),
+        b'[' => s.raw_value().map(|raw| Some(RawJsonOf(raw))),
         b'n' => s.literal(b"null").map(|()| None),
         b => wrong(s, field, "an array or null", b),
     }
@@ -449,7 +449,9 @@ fn delta<'a>(s: &mut Scanner<'a>, d: &mut Delta<'a>) -> Result<()> {
 fn content<'a>(s: &mut Scanner<'a>) -> Result<Option<Content<'a>>> {
     match s.value_start()? {
         b'"' => s.string().map(|t| Some(Content::Text(t))),
-        b'[' => s.raw_value().map(|raw| Some(Content::Parts(RawJson(raw)))),
+        b'[' => s
+            .raw_value()
+            .map(|raw| Some(Content::Parts(RawJsonOf(raw)))),
         b'n' => s.literal(b"null").map(|()| None),
         b => wrong(
             s,
@@ -532,7 +534,7 @@ fn logprobs<'a>(s: &mut Scanner<'a>) -> Result<Option<Logprobs<'a>>> {
             _ => s.skip_value()?,
         }
     }
-    l.raw = RawJson(s.text_between(start, s.pos));
+    l.raw = RawJsonOf(s.text_between(start, s.pos));
     Ok(Some(l))
 }
 
@@ -599,7 +601,7 @@ fn usage<'a>(s: &mut Scanner<'a>) -> Result<Option<Usage<'a>>> {
             _ => s.skip_value()?,
         }
     }
-    u.raw = RawJson(s.text_between(start, s.pos));
+    u.raw = RawJsonOf(s.text_between(start, s.pos));
     Ok(Some(u))
 }
 
@@ -614,7 +616,7 @@ fn error<'a>(s: &mut Scanner<'a>) -> Result<Option<ApiError<'a>>> {
             let message = s.string()?;
             return Ok(Some(ApiError {
                 message: Some(message),
-                raw: RawJson(s.text_between(start, s.pos)),
+                raw: RawJsonOf(s.text_between(start, s.pos)),
                 ..ApiError::default()
             }));
         }
@@ -631,12 +633,12 @@ fn error<'a>(s: &mut Scanner<'a>) -> Result<Option<ApiError<'a>>> {
                 e.code = if s.null()? {
                     None
                 } else {
-                    Some(RawJson(s.raw_value()?))
+                    Some(RawJsonOf(s.raw_value()?))
                 }
             }
             _ => s.skip_value()?,
         }
     }
-    e.raw = RawJson(s.text_between(start, s.pos));
+    e.raw = RawJsonOf(s.text_between(start, s.pos));
     Ok(Some(e))
 }

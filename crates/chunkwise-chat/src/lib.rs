@@ -12,9 +12,12 @@ pub mod write;
 
 pub use accumulate::{Accumulator, Completion};
 pub use chunk::{
-    ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
-    Logprobs, PartKind, Payload, PromptTokensDetails, RawJson, ToolCallDelta, Usage,
+    ApiError, ApiErrorOf, Choice, ChoiceOf, Chunk, ChunkOf, CompletionTokensDetails, Content,
+    ContentOf, Delta, DeltaOf, FinishReason, FinishReasonOf, FunctionDelta, FunctionDeltaOf,
+    Logprobs, LogprobsOf, PartKind, Payload, PromptTokensDetails, RawJson, RawJsonOf, SharedChunk,
+    ToolCallDelta, ToolCallDeltaOf, Usage, UsageOf,
 };
+pub use chunkwise_sse::Utf8Bytes;
 /// The JSON library tool-call arguments are parsed with ([`simd_json::OwnedValue`]).
 pub use simd_json;
 pub use stream::{ChatError, ChatEvent, ChatStream};

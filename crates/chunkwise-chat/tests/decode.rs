@@ -348,3 +348,42 @@ fn repeated_delta_replaces_the_first() {
         },
     );
 }
+
+#[test]
+fn to_shared_slices_the_anchor_and_copies_only_decoded_strings() {
+    use chunkwise_chat::{ContentOf, FinishReasonOf, SharedChunk};
+    let anchor = bytes::Bytes::from_static(
+        br#"{"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"a\"b","tool_calls":[{"index":1,"id":"t","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":3}}"#,
+    );
+    let text = std::str::from_utf8(&anchor).unwrap();
+    let mut d = Decoder::new();
+    let Ok(Payload::Chunk(c)) = d.decode(text) else {
+        panic!()
+    };
+    let shared: SharedChunk = c.to_shared(&anchor);
+    let range = anchor.as_ptr_range();
+    let inside = |s: &str| range.contains(&s.as_ptr());
+    let id = shared.id.as_ref().unwrap();
+    assert_eq!(id.as_str(), "c1");
+    assert!(
+        inside(id.as_str()),
+        "an unescaped string is a slice of the anchor"
+    );
+    let choice = &shared.choices[0];
+    let Some(ContentOf::Text(content)) = &choice.delta.content else {
+        panic!()
+    };
+    assert_eq!(content.as_str(), "a\"b");
+    assert!(!inside(content.as_str()), "a decoded string is a copy");
+    let call = &choice.delta.tool_calls[0];
+    assert_eq!(call.index, Some(1));
+    assert_eq!(call.function.arguments.as_ref().unwrap().as_str(), "{}");
+    assert!(matches!(
+        choice.finish_reason,
+        Some(FinishReasonOf::ToolCalls)
+    ));
+    assert_eq!(shared.usage.as_ref().unwrap().prompt_tokens, Some(3));
+    // 'static and Send: it can leave the decoder and cross threads.
+    let handle = std::thread::spawn(move || shared.model.map(|m| m.as_str().len()));
+    assert_eq!(handle.join().unwrap(), Some(1));
+}

@@ -3,7 +3,7 @@ use smallvec::SmallVec;
 
 use super::*;
 use crate::chunk::{
-    self as ck, ApiError, Delta, FinishReason, Logprobs, RawJson, ToolCallDelta, Usage,
+    self as ck, ApiError, Delta, FinishReason, Logprobs, RawJsonOf, ToolCallDelta, Usage,
 };
 
 // ---- helpers -------------------------------------------------------------------------
@@ -74,7 +74,7 @@ fn usage(prompt: u64, completion: u64, raw: &str) -> Usage<'_> {
         prompt_tokens: Some(prompt),
         completion_tokens: Some(completion),
         total_tokens: Some(prompt + completion),
-        raw: RawJson(raw),
+        raw: RawJsonOf(raw),
         ..Default::default()
     }
 }
@@ -189,7 +189,7 @@ fn usage_from_final_chunk_without_choices() {
             cached_tokens: Some(0),
             audio_tokens: None,
         }),
-        raw: RawJson(
+        raw: RawJsonOf(
             "{\n  \"prompt_tokens\": 3, \"completion_tokens\": 1,\n  \"total_tokens\": 4,\n  \"prompt_tokens_details\": {\"cached_tokens\": 0}, \"x\": \"a b\"\n}",
         ),
         ..Default::default()
@@ -342,7 +342,7 @@ fn content_parts_split_into_text_and_reasoning() {
     acc.push(&chunk([choice(
         0,
         Delta {
-            content: Some(Content::Parts(RawJson(parts))),
+            content: Some(Content::Parts(RawJsonOf(parts))),
             ..Default::default()
         },
     )]));
@@ -352,7 +352,7 @@ fn content_parts_split_into_text_and_reasoning() {
     acc.push(&chunk([choice(
         0,
         Delta {
-            content: Some(Content::Parts(RawJson(parts))),
+            content: Some(Content::Parts(RawJsonOf(parts))),
             ..Default::default()
         },
     )]));
@@ -370,7 +370,7 @@ fn unreadable_content_parts_are_an_error_not_a_failure() {
     acc.push(&chunk([choice(
         0,
         Delta {
-            content: Some(Content::Parts(RawJson("[{\"type\":\"text\",\"text\":"))),
+            content: Some(Content::Parts(RawJsonOf("[{\"type\":\"text\",\"text\":"))),
             ..Default::default()
         },
     )]));
@@ -458,9 +458,9 @@ fn logprobs_none_until_non_null_then_entries_concatenated() {
     let with = |content: Option<&'static str>, refusal: Option<&'static str>| ck::Choice {
         index: 0,
         logprobs: Some(Logprobs {
-            content: content.map(RawJson),
-            refusal: refusal.map(RawJson),
-            raw: RawJson("{}"),
+            content: content.map(RawJsonOf),
+            refusal: refusal.map(RawJsonOf),
+            raw: RawJsonOf("{}"),
         }),
         ..Default::default()
     };
@@ -1025,9 +1025,9 @@ fn every_error_is_recorded_in_order() {
     failed.error = Some(ApiError {
         message: Some("Overloaded"),
         kind: Some("overloaded_error"),
-        code: Some(RawJson("529")),
+        code: Some(RawJsonOf("529")),
         param: None,
-        raw: RawJson(r#"{"message":"Overloaded","type":"overloaded_error","code":529}"#),
+        raw: RawJsonOf(r#"{"message":"Overloaded","type":"overloaded_error","code":529}"#),
     });
     failed.usage = Some(usage(1, 1, r#"{"prompt_tokens":1}"#));
     acc.push(&failed);
@@ -1210,11 +1210,11 @@ fn json_of_a_full_stream() {
     acc.push(&chunk([ck::Choice {
         index: 1,
         logprobs: Some(Logprobs {
-            content: Some(RawJson(
+            content: Some(RawJsonOf(
                 r#"[{"token":"Line","logprob":-0.5,"bytes":[76],"top_logprobs":[]}]"#,
             )),
             refusal: None,
-            raw: RawJson("{}"),
+            raw: RawJsonOf("{}"),
         }),
         ..Default::default()
     }]));
@@ -1232,7 +1232,7 @@ fn json_of_a_full_stream() {
             ..Default::default()
         }),
         // No raw text (a chunk built by hand): rendered from the typed counts.
-        raw: RawJson(""),
+        raw: RawJsonOf(""),
         ..Default::default()
     });
     acc.push(&last);

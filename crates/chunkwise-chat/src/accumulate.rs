@@ -128,9 +128,13 @@ mod completion;
 mod json;
 mod parse;
 #[cfg(test)]
+mod partial_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
+
+use chunkwise_json::PartialJson;
 
 pub use completion::{
     ArgumentsError, Choice, ChoiceLogprobs, Completion, FunctionCall, LimitKind, OwnedApiError,
@@ -170,19 +174,79 @@ pub struct ToolCallKey {
     pub index: u32,
 }
 
+/// Which texts the accumulator also reads incrementally as JSON while they stream (see
+/// [`Accumulator::set_partial`]). Off by default: without it the accumulator does no
+/// such work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartialOptions {
+    /// Read every tool call's `function.arguments` (default `true`).
+    pub tool_arguments: bool,
+    /// Read every choice's `content` (a structured-output answer; default `false`).
+    pub content: bool,
+    /// How the readers show incomplete values and their limits.
+    pub json: chunkwise_json::Options,
+}
+
+impl Default for PartialOptions {
+    fn default() -> Self {
+        PartialOptions {
+            tool_arguments: true,
+            content: false,
+            json: chunkwise_json::Options::new(),
+        }
+    }
+}
+
+/// What an incremental JSON reader reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartialTarget {
+    /// The arguments of the tool call with this index.
+    ToolArguments(u32),
+    /// The content.
+    Content,
+}
+
+/// Names one incremental JSON reader: the choice index and what it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartialKey {
+    /// The choice `index`.
+    pub choice: u32,
+    /// The text it reads.
+    pub target: PartialTarget,
+}
+
 /// Rebuilds the final completion from a stream's chunks (see the [module
 /// documentation](self) for the rules).
 #[derive(Default)]
 pub struct Accumulator {
     completion: Completion,
     limits: Limits,
-    /// Calls completed by the last `push*`/`finish` call.
-    completed: Vec<ToolCallKey>,
     choice_limit_reported: bool,
     spare_choices: Vec<Choice>,
     #[allow(clippy::vec_box)] // pooled boxes, see `Choice::tool_calls`
     spare_calls: Vec<Box<ToolCall>>,
+    work: Work,
+}
+
+/// What one `push*`/`finish` call does besides updating the completion.
+#[derive(Default)]
+struct Work {
     parser: Parser,
+    /// Calls completed by the last `push*`/`finish` call.
+    completed: Vec<ToolCallKey>,
+    partial: Option<PartialOptions>,
+    /// Readers that read text or completed values in the last `push*`/`finish` call.
+    updated: Vec<PartialKey>,
+}
+
+impl Work {
+    /// Lists a reader as updated (once per call: `listed` is its flag).
+    fn list(&mut self, listed: &mut bool, key: PartialKey) {
+        if !*listed {
+            *listed = true;
+            self.updated.push(key);
+        }
+    }
 }
 
 impl fmt::Debug for Accumulator {
@@ -190,7 +254,8 @@ impl fmt::Debug for Accumulator {
         f.debug_struct("Accumulator")
             .field("completion", &self.completion)
             .field("limits", &self.limits)
-            .field("completed", &self.completed)
+            .field("completed", &self.work.completed)
+            .field("partial", &self.work.partial)
             .finish_non_exhaustive()
     }
 }
@@ -217,7 +282,7 @@ impl Accumulator {
     /// Adds one chunk. Returns how many tool calls it completed (listed in
     /// [`completed_calls`](Accumulator::completed_calls)).
     pub fn push(&mut self, chunk: &Chunk<'_>) -> usize {
-        self.completed.clear();
+        self.begin();
         let c = &mut self.completion;
         first_non_empty(&mut c.id, chunk.id);
         first_non_empty(&mut c.model, chunk.model);
@@ -236,7 +301,7 @@ impl Accumulator {
         for choice in &chunk.choices {
             self.push_choice(choice);
         }
-        self.completed.len()
+        self.work.completed.len()
     }
 
     /// Adds a decoded payload: a chunk ([`push`](Accumulator::push)) or `[DONE]`
@@ -245,7 +310,7 @@ impl Accumulator {
         match payload {
             Payload::Chunk(chunk) => self.push(chunk),
             Payload::Done => {
-                self.completed.clear();
+                self.begin();
                 self.push_done();
                 0
             }
@@ -284,24 +349,126 @@ impl Accumulator {
     /// is [`is_done`](Accumulator::is_done). Chunks pushed afterwards are still
     /// accumulated.
     pub fn finish(&mut self) -> usize {
-        self.completed.clear();
+        self.begin();
         let Accumulator {
-            completion,
-            completed,
-            parser,
-            ..
+            completion, work, ..
         } = self;
         for choice in &mut completion.choices {
-            complete_choice(choice, parser, completed, true);
+            complete_choice(choice, work, true);
         }
-        self.completed.len()
+        self.work.completed.len()
     }
 
     /// The tool calls completed by the last [`push`](Accumulator::push),
     /// [`push_payload`](Accumulator::push_payload) or [`finish`](Accumulator::finish), in
     /// completion order (look them up with [`Completion::tool_call`]).
     pub fn completed_calls(&self) -> &[ToolCallKey] {
-        &self.completed
+        &self.work.completed
+    }
+
+    /// Also reads tool-call arguments and/or content incrementally as JSON while they
+    /// stream (`None`: stop; the default). Applies to the calls and choices that open
+    /// after this call.
+    ///
+    /// Each reader is a [`PartialJson`], reached with [`partial`](Accumulator::partial),
+    /// [`ToolCall::partial_arguments`] or [`Choice::partial_content`]. After each
+    /// [`push`](Accumulator::push) (and [`finish`](Accumulator::finish), which completes
+    /// a number at the end of the text), [`updated_partials`](Accumulator::updated_partials)
+    /// lists the readers that read text or completed values, and each one's
+    /// [`PartialJson::pending_events`] are the values that push completed: every value
+    /// of the text is reported exactly once. The next push marks them read. Cost: one
+    /// scan of each fragment (linear in the text, whatever the number of fragments),
+    /// and a second copy of the text.
+    ///
+    /// ```
+    /// use chunkwise_chat::accumulate::{Accumulator, PartialOptions, PartialTarget};
+    /// use chunkwise_chat::{Choice, Chunk, Delta, FunctionDelta, ToolCallDelta};
+    ///
+    /// let mut acc = Accumulator::new();
+    /// acc.set_partial(Some(PartialOptions::default()));
+    /// let mut seen = Vec::new();
+    /// for arguments in [r#"{"city": "Par"#, r#"is", "days": [1, "#, r#"2]}"#] {
+    ///     let call = ToolCallDelta {
+    ///         index: Some(0),
+    ///         function: FunctionDelta { name: Some("forecast"), arguments: Some(arguments) },
+    ///         ..Default::default()
+    ///     };
+    ///     let delta = Delta { tool_calls: [call].into_iter().collect(), ..Default::default() };
+    ///     let choice = Choice { index: 0, delta, ..Default::default() };
+    ///     acc.push(&Chunk { choices: [choice].into_iter().collect(), ..Default::default() });
+    ///     for key in acc.updated_partials() {
+    ///         assert_eq!(key.target, PartialTarget::ToolArguments(0));
+    ///         let reader = acc.partial(*key).unwrap();
+    ///         for event in reader.pending_events() {
+    ///             seen.push(format!("{} = {}", event.path(), event.value()));
+    ///         }
+    ///         seen.push(format!("so far {}", reader.to_json_string().unwrap()));
+    ///     }
+    /// }
+    /// assert_eq!(seen, [
+    ///     r#"so far {"city":"Par"}"#,
+    ///     r#"$.city = "Paris""#,
+    ///     r#"$.days[0] = 1"#,
+    ///     r#"so far {"city":"Paris","days":[1]}"#,
+    ///     r#"$.days[1] = 2"#,
+    ///     r#"$.days = [1,2]"#,
+    ///     r#"$ = {"city":"Paris","days":[1,2]}"#,
+    ///     r#"so far {"city":"Paris","days":[1,2]}"#,
+    /// ]);
+    /// ```
+    pub fn set_partial(&mut self, options: Option<PartialOptions>) {
+        self.work.partial = options;
+    }
+
+    /// The incremental reading in force (see [`set_partial`](Accumulator::set_partial)).
+    pub fn partial_options(&self) -> Option<PartialOptions> {
+        self.work.partial
+    }
+
+    /// The readers that read text or completed values in the last
+    /// [`push`](Accumulator::push), [`push_payload`](Accumulator::push_payload) or
+    /// [`finish`](Accumulator::finish), in the order they were first updated.
+    pub fn updated_partials(&self) -> &[PartialKey] {
+        &self.work.updated
+    }
+
+    /// The incremental reader named by `key`, if there is one.
+    pub fn partial(&self, key: PartialKey) -> Option<&PartialJson> {
+        let choice = self.completion.choice(key.choice)?;
+        match key.target {
+            PartialTarget::Content => choice.partial_content(),
+            PartialTarget::ToolArguments(index) => choice.tool_call(index)?.partial_arguments(),
+        }
+    }
+
+    /// Starts a `push*`/`finish` call: forgets the previous one's completed calls, and
+    /// marks its readers' events read.
+    fn begin(&mut self) {
+        let Work {
+            completed, updated, ..
+        } = &mut self.work;
+        completed.clear();
+        for key in updated.drain(..) {
+            let Some(choice) = self.completion.choice_mut(key.choice) else {
+                continue;
+            };
+            let (reader, listed) = match key.target {
+                PartialTarget::Content => (&mut choice.partial, &mut choice.partial_listed),
+                PartialTarget::ToolArguments(index) => {
+                    match choice.tool_calls.binary_search_by_key(&index, |c| c.index) {
+                        Ok(pos) => {
+                            let call = &mut *choice.tool_calls[pos];
+                            (&mut call.partial, &mut call.partial_listed)
+                        }
+                        Err(_) => continue,
+                    }
+                }
+            };
+            *listed = false;
+            if let Some(r) = reader {
+                r.discard_events();
+            }
+        }
     }
 
     /// The completion so far (calls not yet complete have no parsed arguments).
@@ -317,15 +484,14 @@ impl Accumulator {
 
     /// Forgets the stream, keeping the limits and every buffer for the next one.
     pub fn reset(&mut self) {
+        self.begin();
         let Accumulator {
             completion: c,
-            completed,
             choice_limit_reported,
             spare_choices,
             spare_calls,
             ..
         } = self;
-        completed.clear();
         *choice_limit_reported = false;
         // Reversed, so that the next stream's first choice gets this one's first buffers.
         for mut choice in c.choices.drain(..).rev() {
@@ -356,21 +522,21 @@ impl Accumulator {
         let Accumulator {
             completion,
             limits,
-            completed,
             spare_calls,
-            parser,
+            work,
             ..
         } = self;
         let choice = &mut completion.choices[pos];
         let d = &ch.delta;
         first_non_empty(&mut choice.role, d.role);
+        let content_before = choice.content.len();
         match d.content {
             Some(Content::Text(t)) => {
                 choice.has_content = true;
                 choice.content.push_str(t);
             }
             Some(Content::Parts(raw)) => {
-                if let Err(message) = parser.append_parts(choice, raw.as_str()) {
+                if let Err(message) = work.parser.append_parts(choice, raw.as_str()) {
                     let e = RecordedError::ContentParts {
                         choice: ch.index,
                         message,
@@ -381,6 +547,16 @@ impl Accumulator {
             None => {}
         }
         let choice = &mut completion.choices[pos];
+        if let Some(reader) = &mut choice.partial
+            && choice.content.len() > content_before
+        {
+            let _ = reader.push(&choice.content[content_before..]);
+            let key = PartialKey {
+                choice: choice.index,
+                target: PartialTarget::Content,
+            };
+            work.list(&mut choice.partial_listed, key);
+        }
         match (d.reasoning_content, d.reasoning) {
             (Some(a), Some(b)) if a == b => append_reasoning(choice, a),
             (a, b) => {
@@ -395,14 +571,8 @@ impl Accumulator {
         }
         for fragment in &d.tool_calls {
             let choice = &mut completion.choices[pos];
-            let pushed = push_tool_fragment(
-                choice,
-                fragment,
-                limits.max_tool_calls,
-                spare_calls,
-                parser,
-                completed,
-            );
+            let pushed =
+                push_tool_fragment(choice, fragment, limits.max_tool_calls, spare_calls, work);
             if let Err(index) = pushed {
                 completion.ignored_fragments += 1;
                 if !choice.limit_reported {
@@ -435,7 +605,7 @@ impl Accumulator {
                 Some(current) if current.is(r) => {}
                 slot => *slot = Some(r.into()),
             }
-            complete_choice(choice, parser, completed, false);
+            complete_choice(choice, work, false);
         }
     }
 
@@ -459,6 +629,8 @@ impl Accumulator {
                 }
                 let mut choice = self.spare_choices.pop().unwrap_or_default();
                 choice.reset(index, &mut self.spare_calls);
+                let content = self.work.partial.filter(|p| p.content);
+                configure_reader(&mut choice.partial, content.map(|p| p.json));
                 choices.insert(pos, choice);
                 Some(pos)
             }
@@ -543,8 +715,7 @@ fn push_tool_fragment(
     fragment: &ToolCallDelta<'_>,
     max_calls: usize,
     spare: &mut Vec<Box<ToolCall>>,
-    parser: &mut Parser,
-    completed: &mut Vec<ToolCallKey>,
+    work: &mut Work,
 ) -> Result<(), u32> {
     let id = fragment.id.filter(|id| !id.is_empty());
     let index = match (fragment.index, id) {
@@ -567,6 +738,8 @@ fn push_tool_fragment(
             }
             let mut call = spare.pop().unwrap_or_default();
             call.reset(index);
+            let arguments = work.partial.filter(|p| p.tool_arguments);
+            configure_reader(&mut call.partial, arguments.map(|p| p.json));
             choice.tool_calls.insert(pos, call);
             pos
         }
@@ -579,7 +752,7 @@ fn push_tool_fragment(
     {
         let call = &mut choice.tool_calls[p];
         if !call.is_complete() && !call.reopened {
-            complete_call(call, choice.index, parser, completed);
+            complete_call(call, choice.index, work);
         }
     }
     choice.last_call = Some(index);
@@ -595,42 +768,80 @@ fn push_tool_fragment(
             call.reopened = true;
         }
         call.arguments.push_str(a);
+        if let Some(reader) = &mut call.partial {
+            let _ = reader.push(a);
+            let key = PartialKey {
+                choice: choice.index,
+                target: PartialTarget::ToolArguments(index),
+            };
+            work.list(&mut call.partial_listed, key);
+        }
     }
     Ok(())
 }
 
 /// Completes the incomplete calls of `choice`: on a finish reason (`at_end` false), those
 /// not already completed once by a finish reason; at the end of the stream, all.
-fn complete_choice(
-    choice: &mut Choice,
-    parser: &mut Parser,
-    completed: &mut Vec<ToolCallKey>,
-    at_end: bool,
-) {
+fn complete_choice(choice: &mut Choice, work: &mut Work, at_end: bool) {
     for call in &mut choice.tool_calls {
         if !call.is_complete() && (at_end || !call.settled) {
             call.settled = true;
-            complete_call(call, choice.index, parser, completed);
+            complete_call(call, choice.index, work);
         }
+        // The choice's end ends every text, also of calls completed earlier because the
+        // next fragment was for another call (those could have been re-opened).
+        let key = PartialKey {
+            choice: choice.index,
+            target: PartialTarget::ToolArguments(call.index),
+        };
+        finish_reader(&mut call.partial, &mut call.partial_listed, key, work);
     }
     let f = &mut choice.function_call;
     if choice.has_function_call && f.parsed.is_none() && (at_end || !f.settled) {
         f.settled = true;
-        f.parsed = Some(parser.parse_arguments(&f.arguments));
+        f.parsed = Some(work.parser.parse_arguments(&f.arguments));
     }
+    let key = PartialKey {
+        choice: choice.index,
+        target: PartialTarget::Content,
+    };
+    finish_reader(&mut choice.partial, &mut choice.partial_listed, key, work);
 }
 
-fn complete_call(
-    call: &mut ToolCall,
-    choice: u32,
-    parser: &mut Parser,
-    completed: &mut Vec<ToolCallKey>,
-) {
-    call.parsed = Some(parser.parse_arguments(&call.arguments));
-    completed.push(ToolCallKey {
+fn complete_call(call: &mut ToolCall, choice: u32, work: &mut Work) {
+    call.parsed = Some(work.parser.parse_arguments(&call.arguments));
+    work.completed.push(ToolCallKey {
         choice,
         index: call.index,
     });
+}
+
+/// Declares the end of a reader's text (a number at its end completes only then; an
+/// incomplete text becomes an error), and lists the reader if that completed values.
+fn finish_reader(
+    reader: &mut Option<PartialJson>,
+    listed: &mut bool,
+    key: PartialKey,
+    work: &mut Work,
+) {
+    if let Some(r) = reader
+        && !r.text().is_empty()
+        && r.error().is_none()
+    {
+        let _ = r.finish();
+        if r.pending_events().len() > 0 {
+            work.list(listed, key);
+        }
+    }
+}
+
+/// Gives a reused call or choice a reader with these options (or none).
+fn configure_reader(reader: &mut Option<PartialJson>, options: Option<chunkwise_json::Options>) {
+    match (options, reader.as_mut()) {
+        (Some(o), Some(r)) if *r.options() == o => r.reset(),
+        (Some(o), _) => *reader = Some(PartialJson::with_options(o)),
+        (None, _) => *reader = None,
+    }
 }
 
 fn owned_api_error(e: &chunk::ApiError<'_>) -> OwnedApiError {

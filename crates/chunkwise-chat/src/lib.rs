@@ -17,6 +17,8 @@ pub use chunk::{
     Logprobs, LogprobsOf, PartKind, Payload, PromptTokensDetails, RawJson, RawJsonOf, SharedChunk,
     ToolCallDelta, ToolCallDeltaOf, Usage, UsageOf,
 };
+/// The incremental JSON reader behind [`Accumulator::set_partial`].
+pub use chunkwise_json;
 pub use chunkwise_sse::Utf8Bytes;
 /// The JSON library tool-call arguments are parsed with ([`simd_json::OwnedValue`]).
 pub use simd_json;

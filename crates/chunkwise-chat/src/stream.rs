@@ -3,7 +3,11 @@
 
 use chunkwise_sse::{Event, Item, LimitError, Limits, Parser};
 
-use crate::accumulate::{self, Accumulator, Completion, StreamErrorKind, ToolCall};
+use chunkwise_json::PartialJson;
+
+use crate::accumulate::{
+    self, Accumulator, Completion, PartialKey, PartialOptions, StreamErrorKind, ToolCall,
+};
 use crate::chunk::{ApiError, Chunk, Payload};
 use crate::decode::{DecodeError, Decoder};
 
@@ -21,6 +25,17 @@ pub enum ChatEvent<'e, 'a> {
         choice: u32,
         /// The call.
         call: &'e ToolCall,
+    },
+    /// Tool-call arguments or content being read incrementally as JSON (only with
+    /// [`ChatStream::set_partial`]) got more text or completed values: the values this
+    /// event completed are `json.pending_events()`, each reported once; `json.value()`
+    /// is the partial value so far. Comes after the chunk (or the end of the stream)
+    /// that caused it, before any [`ChatEvent::ToolCall`] it completed.
+    Partial {
+        /// Which choice and which text.
+        key: PartialKey,
+        /// The reader.
+        json: &'e PartialJson,
     },
     /// The `[DONE]` end-of-stream marker.
     Done,
@@ -106,6 +121,33 @@ impl ChatStream {
         }
     }
 
+    /// Also reads tool-call arguments and/or content incrementally as JSON, reported by
+    /// [`ChatEvent::Partial`] events (see [`Accumulator::set_partial`]; off by default).
+    ///
+    /// ```
+    /// use chunkwise_chat::accumulate::PartialOptions;
+    /// use chunkwise_chat::{ChatEvent, ChatStream};
+    ///
+    /// let body = concat!(
+    ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"add\",\"arguments\":\"{\\\"a\\\": 1, \"}}]}}]}\n\n",
+    ///     "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"b\\\": 2}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n",
+    /// );
+    /// let mut stream = ChatStream::new();
+    /// stream.set_partial(Some(PartialOptions::default()));
+    /// let mut seen = Vec::new();
+    /// stream.feed(body.as_bytes(), |event| match event {
+    ///     ChatEvent::Partial { json, .. } => {
+    ///         seen.extend(json.pending_events().map(|e| format!("{} = {}", e.path(), e.value())))
+    ///     }
+    ///     ChatEvent::ToolCall { call, .. } => seen.push(format!("call {} complete", call.name())),
+    ///     _ => {}
+    /// });
+    /// assert_eq!(seen, ["$.a = 1", "$.b = 2", r#"$ = {"a":1,"b":2}"#, "call add complete"]);
+    /// ```
+    pub fn set_partial(&mut self, options: Option<PartialOptions>) {
+        self.acc.set_partial(options);
+    }
+
     /// Feeds one piece of the response body and calls `f` with every event it
     /// completes.
     pub fn feed(&mut self, piece: &[u8], mut f: impl FnMut(ChatEvent<'_, '_>)) {
@@ -120,9 +162,8 @@ impl ChatStream {
     pub fn finish(&mut self, mut f: impl FnMut(ChatEvent<'_, '_>)) -> &Completion {
         let ChatStream { sse, decoder, acc } = self;
         sse.flush(|item| handle(decoder, acc, item, &mut f));
-        if acc.finish() > 0 {
-            completed_calls(acc, &mut f);
-        }
+        acc.finish();
+        after_push(acc, &mut f);
         acc.completion()
     }
 
@@ -173,7 +214,7 @@ fn handle(
             }
             match decoder.decode(ev.data) {
                 Ok(Payload::Chunk(chunk)) if !error_event || chunk.error.is_some() => {
-                    let completed = acc.push(&chunk);
+                    acc.push(&chunk);
                     f(ChatEvent::Chunk(&chunk));
                     if let Some(error) = &chunk.error {
                         f(ChatEvent::Error(ChatError::Api {
@@ -181,9 +222,7 @@ fn handle(
                             offset: ev.offset,
                         }));
                     }
-                    if completed > 0 {
-                        completed_calls(acc, f);
-                    }
+                    after_push(acc, f);
                 }
                 Ok(Payload::Done) => {
                     acc.push_done();
@@ -215,7 +254,15 @@ fn handle(
     }
 }
 
-fn completed_calls(acc: &Accumulator, f: &mut impl FnMut(ChatEvent<'_, '_>)) {
+/// The events of what the last push did besides the chunk itself: readers updated, calls
+/// completed.
+#[inline]
+fn after_push(acc: &Accumulator, f: &mut impl FnMut(ChatEvent<'_, '_>)) {
+    for &key in acc.updated_partials() {
+        if let Some(json) = acc.partial(key) {
+            f(ChatEvent::Partial { key, json });
+        }
+    }
     for key in acc.completed_calls() {
         if let Some(call) = acc.completion().tool_call(*key) {
             f(ChatEvent::ToolCall {

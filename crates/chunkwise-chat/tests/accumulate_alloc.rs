@@ -206,3 +206,51 @@ fn one_stream_only_grows_its_text_buffers() {
         100 * 7 + n * 2
     );
 }
+
+/// With incremental reading on: a tool call whose arguments are a growing JSON array,
+/// each chunk adding one element, read as it streams.
+fn partial_stream(acc: &mut Accumulator, n: usize) -> usize {
+    let open = ToolCallDelta {
+        index: Some(0),
+        id: Some("call_1"),
+        kind: Some("function"),
+        function: FunctionDelta {
+            name: Some("lookup"),
+            arguments: Some("{\"items\": ["),
+        },
+    };
+    acc.push(&chunk(Choice {
+        delta: Delta {
+            tool_calls: [open].into_iter().collect(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }));
+    let mut completed = 0;
+    for i in 0..n {
+        let piece = if i % 2 == 0 {
+            "{\"q\": \"a\\\"b\"}"
+        } else {
+            ", "
+        };
+        acc.push(&arguments(0, piece));
+        for key in acc.updated_partials() {
+            completed += acc.partial(*key).unwrap().pending_events().len();
+        }
+    }
+    completed
+}
+
+#[test]
+fn incremental_reading_allocates_nothing_per_chunk_once_reused() {
+    use chunkwise_chat::accumulate::PartialOptions;
+    let mut acc = Accumulator::new();
+    acc.set_partial(Some(PartialOptions::default()));
+    let warm = partial_stream(&mut acc, 5_001);
+    assert_eq!(warm, 2 * 2_501, "each element and its member, once");
+    acc.reset();
+    let mut again = 0;
+    let (allocs, reallocs) = count(|| again = partial_stream(&mut acc, 5_001));
+    assert_eq!((allocs, reallocs), (0, 0));
+    assert_eq!(again, warm);
+}

@@ -1009,6 +1009,38 @@ impl PartialJson {
         Events::new(&self.text, &self.core, ids)
     }
 
+    /// The values completed and not yet read, like [`events`](Self::events) but through a
+    /// shared borrow and without marking them read: they stay pending until
+    /// [`events`](Self::events) or [`discard_events`](Self::discard_events). This lets an
+    /// owner (say, an accumulator holding one reader per tool call) hand out `&PartialJson`
+    /// and mark the events read itself afterwards.
+    ///
+    /// ```
+    /// use chunkwise_json::PartialJson;
+    ///
+    /// let mut p = PartialJson::new();
+    /// p.push(r#"[1, 2, "#).unwrap();
+    /// let reader: &PartialJson = &p;
+    /// assert_eq!(reader.pending_events().len(), 2);
+    /// assert_eq!(reader.pending_events().len(), 2); // still pending
+    /// p.discard_events();
+    /// assert_eq!(p.pending_events().len(), 0);
+    /// ```
+    #[inline]
+    pub fn pending_events(&self) -> Events<'_> {
+        Events::new(
+            &self.text,
+            &self.core,
+            self.core.events_read..self.core.events.len(),
+        )
+    }
+
+    /// Marks every pending event read (see [`pending_events`](Self::pending_events)).
+    #[inline]
+    pub fn discard_events(&mut self) {
+        self.core.events_read = self.core.events.len();
+    }
+
     /// The value so far: `None` before it starts (or while the root is a string or number
     /// hidden by the [`Options`]). Cost: `O(1)`; the [`Value`] borrows the reader.
     #[inline]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use chunkwise_json::PartialJson;
+
 use crate::chunk::{CompletionTokensDetails, FinishReason, PromptTokensDetails, Usage};
 
 /// The final chat completion rebuilt from a stream's chunks (owned).
@@ -66,6 +68,14 @@ impl Completion {
             .map(|i| &self.choices[i])
     }
 
+    pub(super) fn choice_mut(&mut self, index: u32) -> Option<&mut Choice> {
+        let i = self
+            .choices
+            .binary_search_by_key(&index, |c| c.index)
+            .ok()?;
+        Some(&mut self.choices[i])
+    }
+
     /// The tool call `key` names.
     pub fn tool_call(&self, key: super::ToolCallKey) -> Option<&ToolCall> {
         self.choice(key.choice)?.tool_call(key.index)
@@ -126,6 +136,10 @@ pub struct Choice {
     pub(super) has_logprobs: bool,
     /// Whether the tool-call limit error was already recorded for this choice.
     pub(super) limit_reported: bool,
+    /// The incremental reader of `content`, when the accumulator tracks it.
+    pub(super) partial: Option<PartialJson>,
+    /// Listed in the accumulator's updated readers since the last push.
+    pub(super) partial_listed: bool,
 }
 
 impl Choice {
@@ -185,6 +199,16 @@ impl Choice {
         self.has_logprobs.then_some(&self.logprobs)
     }
 
+    /// The content read as one JSON text while it streams (a structured-output answer),
+    /// when the accumulator was asked to ([`PartialOptions::content`]): the partial
+    /// value so far, the values completed by the last push
+    /// ([`PartialJson::pending_events`]), the first error. `None` otherwise.
+    ///
+    /// [`PartialOptions::content`]: super::PartialOptions::content
+    pub fn partial_content(&self) -> Option<&PartialJson> {
+        self.partial.as_ref()
+    }
+
     #[allow(clippy::vec_box)]
     pub(super) fn reset(&mut self, index: u32, spare_calls: &mut Vec<Box<ToolCall>>) {
         self.index = index;
@@ -203,6 +227,10 @@ impl Choice {
         self.logprobs.reset();
         self.has_logprobs = false;
         self.limit_reported = false;
+        self.partial_listed = false;
+        if let Some(p) = &mut self.partial {
+            p.reset();
+        }
     }
 }
 
@@ -223,6 +251,10 @@ pub struct ToolCall {
     pub(super) reopened: bool,
     /// A finish reason completed the call: only the end of the stream completes it again.
     pub(super) settled: bool,
+    /// The incremental reader of `arguments`, when the accumulator tracks it.
+    pub(super) partial: Option<PartialJson>,
+    /// Listed in the accumulator's updated readers since the last push.
+    pub(super) partial_listed: bool,
 }
 
 impl ToolCall {
@@ -261,6 +293,16 @@ impl ToolCall {
         self.parsed.is_some()
     }
 
+    /// The arguments read incrementally while they stream, when the accumulator was asked
+    /// to ([`PartialOptions::tool_arguments`]): the partial value so far
+    /// ([`PartialJson::value`]), the values completed by the last push
+    /// ([`PartialJson::pending_events`]), the first error. `None` otherwise.
+    ///
+    /// [`PartialOptions::tool_arguments`]: super::PartialOptions::tool_arguments
+    pub fn partial_arguments(&self) -> Option<&PartialJson> {
+        self.partial.as_ref()
+    }
+
     pub(super) fn reset(&mut self, index: u32) {
         self.index = index;
         self.id.clear();
@@ -270,6 +312,10 @@ impl ToolCall {
         self.parsed = None;
         self.reopened = false;
         self.settled = false;
+        self.partial_listed = false;
+        if let Some(p) = &mut self.partial {
+            p.reset();
+        }
     }
 }
 

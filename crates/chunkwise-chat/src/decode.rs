@@ -18,15 +18,25 @@
 use smallvec::SmallVec;
 
 use crate::chunk::{
-    ApiError, Choice, Chunk, CompletionTokensDetails, Content, Delta, FinishReason, FunctionDelta,
-    Logprobs, Payload, PromptTokensDetails, RawJson, RawJsonOf, ToolCallDelta, Usage,
+    ApiError, Choice, Chunk, ChunkOf, CompletionTokensDetails, Content, Delta, FinishReason,
+    FunctionDelta, Logprobs, Payload, PromptTokensDetails, RawJson, RawJsonOf, ToolCallDelta,
+    Usage,
 };
 pub use crate::scan::{DecodeError, DecodeErrorKind};
-use crate::scan::{Result, Scanner, kind_of};
+use crate::scan::{MAX_SLOTS, Result, Scanner, SlotString, kind_of};
 
 /// Scratch buffers larger than this are released once a smaller event comes, so a
 /// decoder that once met a huge event does not keep its memory.
 const RETAIN: usize = 64 << 10;
+
+/// Templates kept at once (a stream of `n = 2` choices alternates two shapes).
+const MAX_TEMPLATES: usize = 3;
+
+/// Events longer than this are not made templates.
+const MAX_TEMPLATE_LEN: usize = 8 << 10;
+
+/// Most template builds skipped in a row while the templates built go unused.
+const MAX_BACKOFF: u32 = 63;
 
 /// Decodes SSE data payloads of a chat-completion stream.
 ///
@@ -40,6 +50,15 @@ const RETAIN: usize = 64 << 10;
 /// same as a full decode, because what a JSON decoder reads from a prefix depends on
 /// the prefix's bytes alone (the byte after the prefix is compared too, since it is
 /// what ends a number).
+///
+/// Beyond that, it keeps a few recent events as *templates*: in a typical stream
+/// whole events repeat byte for byte except for the strings that carry the stream's
+/// payload (`content`, `refusal`, `reasoning`/`reasoning_content`, tool-call and
+/// function-call `arguments`, `obfuscation`). An event that equals a template outside
+/// those strings, and whose strings in those places are valid JSON strings, decodes to
+/// the template's chunk with these strings put in: the same result as a full decode,
+/// since replacing one valid string token with another changes nothing else a JSON
+/// reader sees. Such an event costs a comparison and a scan of its payload strings.
 ///
 /// ```
 /// use chunkwise_chat::{Content, Payload, decode::Decoder};
@@ -58,6 +77,198 @@ const RETAIN: usize = 64 << 10;
 pub struct Decoder {
     scratch: Vec<u8>,
     prefix: Prefix,
+    templates: Templates,
+}
+
+/// Recent events whose shape the next ones may repeat (see [`Decoder`]).
+#[derive(Debug, Default, Clone)]
+struct Templates {
+    list: Vec<Template>,
+    /// The template that matched or was built last: tried first.
+    last: usize,
+    /// Events decoded, to tell which template was used least recently.
+    clock: u64,
+    /// Template builds still to skip, and the number to skip after the next build
+    /// that replaces an unused template.
+    skip: u32,
+    backoff: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Template {
+    /// The event's data.
+    text: String,
+    /// Where the payload strings lie in `text`, quotes included, in order.
+    slots: SmallVec<[(u32, u32); MAX_SLOTS]>,
+    /// The chunk, with each string given by where it comes from.
+    shape: ChunkOf<Src>,
+    /// `clock` when last built or matched.
+    used: u64,
+    /// Whether it matched since it was built.
+    hit: bool,
+}
+
+/// Where a template's string comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Src {
+    /// The event's payload string `k`.
+    Slot(u8),
+    /// The template's text at this range.
+    Text(u32, u32),
+}
+
+impl Templates {
+    /// The template `data` repeats, with where its payload strings lie, if any.
+    fn find(&self, data: &str) -> Option<(usize, [Found; MAX_SLOTS])> {
+        let n = self.list.len();
+        (0..n)
+            .map(|i| (self.last + i) % n)
+            .find_map(|i| Some((i, self.list[i].positions(data)?)))
+    }
+
+    /// Template `i` matched.
+    fn touch(&mut self, i: usize) {
+        let t = &mut self.list[i];
+        (t.used, t.hit) = (self.clock, true);
+        (self.last, self.backoff) = (i, 0);
+    }
+
+    /// Whether to build a template from an event of `len` bytes that matched none.
+    fn wants(&mut self, len: usize) -> bool {
+        if len > MAX_TEMPLATE_LEN {
+            return false;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        true
+    }
+
+    /// Makes a template of the chunk `c` just decoded from `data`, whose payload strings
+    /// are `slots`. Nothing if some other string of `c` is not a slice of `data` (it
+    /// was decoded from escapes).
+    fn build(&mut self, data: &str, slots: &[SlotString], c: &Chunk<'_>) {
+        let base = data.as_ptr() as usize;
+        let mut whole = true;
+        let shape = c.map(&mut |s: &&str| {
+            let value = (s.as_ptr() as usize, s.len());
+            if let Some(k) = slots.iter().position(|slot| slot.value == value) {
+                return Src::Slot(k as u8);
+            }
+            match value.0.checked_sub(base) {
+                Some(at) if at + value.1 <= data.len() => {
+                    Src::Text(at as u32, (at + value.1) as u32)
+                }
+                _ => {
+                    whole = false;
+                    Src::Text(0, 0)
+                }
+            }
+        });
+        if !whole {
+            return;
+        }
+        let slots = slots.iter().map(|s| s.json).collect();
+        let i = if self.list.len() < MAX_TEMPLATES {
+            self.list.push(Template {
+                text: String::new(),
+                slots,
+                shape,
+                used: 0,
+                hit: false,
+            });
+            self.list.len() - 1
+        } else {
+            let (i, old) = (self.list.iter_mut().enumerate())
+                .min_by_key(|(_, t)| t.used)
+                .expect("MAX_TEMPLATES > 0");
+            if !old.hit {
+                // Templates go unused: this stream's events differ in more than their
+                // payload strings. Build less and less often.
+                self.backoff = (self.backoff * 2 + 1).min(MAX_BACKOFF);
+                self.skip = self.backoff;
+            }
+            old.slots = slots;
+            old.shape = shape;
+            old.hit = false;
+            i
+        };
+        let t = &mut self.list[i];
+        t.text.clear();
+        t.text.push_str(data);
+        t.used = self.clock;
+        self.last = i;
+    }
+
+    /// Heap bytes held.
+    fn heap_bytes(&self) -> usize {
+        self.list.capacity() * size_of::<Template>()
+            + self.list.iter().map(|t| t.text.capacity()).sum::<usize>()
+    }
+}
+
+/// Where a payload string lies in the data (quotes included), and whether it has
+/// escapes.
+#[derive(Clone, Copy, Default)]
+struct Found {
+    start: u32,
+    end: u32,
+    escaped: bool,
+}
+
+impl Template {
+    /// Where the payload strings of `data` lie, if `data` repeats this template: equal
+    /// outside them, valid JSON strings in them.
+    #[inline]
+    fn positions(&self, data: &str) -> Option<[Found; MAX_SLOTS]> {
+        let text = self.text.as_bytes();
+        let bytes = data.as_bytes();
+        let mut found = [Found::default(); MAX_SLOTS];
+        let (mut at, mut from) = (0, 0);
+        let mut s = Scanner::resume(data, &mut [], 0);
+        for (k, &(start, end)) in self.slots.iter().enumerate() {
+            let same = text.get(from..start as usize)?;
+            if bytes.get(at..at + same.len())? != same {
+                return None;
+            }
+            at += same.len();
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            s.pos = at;
+            let escaped = s.skip_string_escaped().ok()?;
+            found[k] = Found {
+                start: at as u32,
+                end: s.pos as u32,
+                escaped,
+            };
+            at = s.pos;
+            from = end as usize;
+        }
+        (bytes.get(at..)? == text.get(from..)?).then_some(found)
+    }
+
+    /// The chunk of `data`, whose payload strings are `found`
+    /// ([`positions`](Template::positions)).
+    fn fill<'a>(&'a self, data: &'a str, scratch: &'a mut [u8], found: &[Found]) -> Chunk<'a> {
+        let mut values = [""; MAX_SLOTS];
+        let mut s = Scanner::resume(data, scratch, 0);
+        for (value, f) in values.iter_mut().zip(&found[..self.slots.len()]) {
+            *value = if f.escaped {
+                s.pos = f.start as usize;
+                // Validated by `positions`: cannot fail.
+                s.string().unwrap_or_default()
+            } else {
+                data.get(f.start as usize + 1..f.end as usize - 1)
+                    .unwrap_or_default()
+            };
+        }
+        self.shape.map(&mut |src: &Src| match *src {
+            Src::Slot(k) => values[k as usize],
+            Src::Text(start, end) => self.text.get(start as usize..end as usize).unwrap_or(""),
+        })
+    }
 }
 
 /// The leading members of the last chunk, as byte ranges of its data.
@@ -117,9 +328,21 @@ impl Decoder {
         } else if self.scratch.len() > RETAIN && data.len() <= RETAIN {
             self.scratch = vec![0; data.len()];
         }
+        self.templates.clock += 1;
+        if let Some((i, found)) = self.templates.find(data) {
+            self.templates.touch(i);
+            let template = &self.templates.list[i];
+            return Ok(Payload::Chunk(template.fill(
+                data,
+                &mut self.scratch,
+                &found,
+            )));
+        }
+        let build = self.templates.wants(data.len());
         let mut c = Chunk::default();
         let p = &self.prefix;
         let hit = !p.bytes.is_empty() && data.as_bytes().get(..p.bytes.len()) == Some(&p.bytes);
+        let mut s;
         if hit {
             c.id = p.id.get(data);
             c.object = p.object.get(data);
@@ -128,26 +351,35 @@ impl Decoder {
             c.service_tier = p.service_tier.get(data);
             c.obfuscation = p.obfuscation.get(data);
             c.created = p.created;
-            let mut s = Scanner::resume(data, &mut self.scratch, p.at);
+            s = Scanner::resume(data, &mut self.scratch, p.at);
+            if build {
+                s.record_slots();
+            }
             members(&mut s, &mut c, None)?;
             end(&mut s)?;
-            return Ok(Payload::Chunk(c));
+        } else {
+            s = Scanner::new(data, &mut self.scratch);
+            if build {
+                s.record_slots();
+            }
+            match s.value_start()? {
+                b'{' => s.begin_object()?,
+                b => return wrong(&s, "(payload)", "an object or [DONE]", b),
+            }
+            let mut header = Header::default();
+            let at = members(&mut s, &mut c, Some(&mut header))?;
+            end(&mut s)?;
+            remember(&mut self.prefix, data, &header, at);
         }
-        let mut s = Scanner::new(data, &mut self.scratch);
-        match s.value_start()? {
-            b'{' => s.begin_object()?,
-            b => return wrong(&s, "(payload)", "an object or [DONE]", b),
+        if let Some(slots) = &s.slots {
+            self.templates.build(data, slots, &c);
         }
-        let mut header = Header::default();
-        let at = members(&mut s, &mut c, Some(&mut header))?;
-        end(&mut s)?;
-        remember(&mut self.prefix, data, &header, at);
         Ok(Payload::Chunk(c))
     }
 
     /// Bytes of heap held by the scratch buffer.
     pub fn heap_bytes(&self) -> usize {
-        self.scratch.capacity() + self.prefix.bytes.capacity()
+        self.scratch.capacity() + self.prefix.bytes.capacity() + self.templates.heap_bytes()
     }
 }
 
@@ -249,6 +481,16 @@ fn opt_str<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Option<&'a st
     }
 }
 
+/// [`opt_str`] for a string that varies from chunk to chunk (see [`Template`]).
+#[inline(always)]
+fn opt_slot<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Option<&'a str>> {
+    match s.value_start()? {
+        b'"' => s.slot().map(Some),
+        b'n' => s.literal(b"null").map(|()| None),
+        b => wrong(s, field, "a string or null", b),
+    }
+}
+
 #[inline(always)]
 fn opt_u64(s: &mut Scanner<'_>, field: &'static str) -> Result<Option<u64>> {
     match s.value_start()? {
@@ -345,7 +587,7 @@ fn members<'a>(
             "model" => c.model = opt_str(s, "model")?,
             "system_fingerprint" => c.system_fingerprint = opt_str(s, "system_fingerprint")?,
             "service_tier" => c.service_tier = opt_str(s, "service_tier")?,
-            "obfuscation" => c.obfuscation = opt_str(s, "obfuscation")?,
+            "obfuscation" => c.obfuscation = opt_slot(s, "obfuscation")?,
             "choices" => {
                 header = None;
                 choices(s, &mut c.choices)?
@@ -427,11 +669,11 @@ fn delta<'a>(s: &mut Scanner<'a>, d: &mut Delta<'a>) -> Result<()> {
         match key {
             "content" => d.content = content(s)?,
             "role" => d.role = opt_str(s, "choices[].delta.role")?,
-            "refusal" => d.refusal = opt_str(s, "choices[].delta.refusal")?,
+            "refusal" => d.refusal = opt_slot(s, "choices[].delta.refusal")?,
             "reasoning_content" => {
-                d.reasoning_content = opt_str(s, "choices[].delta.reasoning_content")?
+                d.reasoning_content = opt_slot(s, "choices[].delta.reasoning_content")?
             }
-            "reasoning" => d.reasoning = opt_str(s, "choices[].delta.reasoning")?,
+            "reasoning" => d.reasoning = opt_slot(s, "choices[].delta.reasoning")?,
             "tool_calls" => tool_calls(s, &mut d.tool_calls)?,
             "function_call" => {
                 d.function_call = if opt_object(s, "choices[].delta.function_call")? {
@@ -448,7 +690,7 @@ fn delta<'a>(s: &mut Scanner<'a>, d: &mut Delta<'a>) -> Result<()> {
 
 fn content<'a>(s: &mut Scanner<'a>) -> Result<Option<Content<'a>>> {
     match s.value_start()? {
-        b'"' => s.string().map(|t| Some(Content::Text(t))),
+        b'"' => s.slot().map(|t| Some(Content::Text(t))),
         b'[' => s
             .raw_value()
             .map(|raw| Some(Content::Parts(RawJsonOf(raw)))),
@@ -505,7 +747,7 @@ fn function<'a>(s: &mut Scanner<'a>, arguments_field: &'static str) -> Result<Fu
             "name" => f.name = opt_str(s, "function.name")?,
             "arguments" => {
                 f.arguments = match s.value_start()? {
-                    b'"' => Some(s.string()?),
+                    b'"' => Some(s.slot()?),
                     // Some servers send the arguments as an object: its text is
                     // the JSON the caller would have parsed.
                     b'{' => Some(s.raw_value()?),
@@ -641,4 +883,64 @@ fn error<'a>(s: &mut Scanner<'a>) -> Result<Option<ApiError<'a>>> {
     }
     e.raw = RawJsonOf(s.text_between(start, s.pos));
     Ok(Some(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(d: &Decoder) -> usize {
+        d.templates.list.iter().filter(|t| t.hit).count()
+    }
+
+    #[test]
+    fn a_typical_stream_decodes_from_templates() {
+        let events = [
+            r#"{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"Hel"}}],"obfuscation":"ab"}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"lo \"x\""}}],"obfuscation":"a"}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"!"}}],"obfuscation":"abc"}"#,
+        ];
+        let mut d = Decoder::new();
+        let mut contents = Vec::new();
+        for e in events {
+            let Ok(Payload::Chunk(c)) = d.decode(e) else {
+                panic!("{e}")
+            };
+            contents.push(format!("{:?}", c.choices[0].delta.content));
+        }
+        assert_eq!(
+            contents,
+            [
+                r#"Some(Text(""))"#,
+                r#"Some(Text("Hel"))"#,
+                r#"Some(Text("lo \"x\""))"#,
+                r#"Some(Text("!"))"#
+            ]
+        );
+        assert_eq!(d.templates.list.len(), 2, "one per shape");
+        assert_eq!(hits(&d), 1, "the content shape matched twice");
+    }
+
+    #[test]
+    fn unused_templates_back_off() {
+        let mut d = Decoder::new();
+        // `created` changes in every event: no event repeats another's shape.
+        for i in 0..1000 {
+            let e = format!(r#"{{"created":{i},"choices":[{{"delta":{{"content":"x"}}}}]}}"#);
+            assert!(d.decode(&e).is_ok());
+        }
+        assert_eq!(hits(&d), 0);
+        assert!(
+            d.templates.backoff == MAX_BACKOFF,
+            "{}",
+            d.templates.backoff
+        );
+        // A stream that repeats itself again gets templates soon.
+        for _ in 0..2 * MAX_BACKOFF as usize + 4 {
+            let _ = d.decode(r#"{"choices":[{"delta":{"content":"y"}}]}"#);
+        }
+        assert_eq!(hits(&d), 1);
+        assert_eq!(d.templates.backoff, 0);
+    }
 }

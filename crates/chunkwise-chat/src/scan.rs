@@ -135,6 +135,18 @@ pub(crate) fn is_valid_json(text: &[u8]) -> bool {
     }
 }
 
+/// Most strings a [`Scanner`] records with [`Scanner::slot`].
+pub(crate) const MAX_SLOTS: usize = 6;
+
+/// A string recorded by [`Scanner::slot`]: where its JSON form lies in the text (the
+/// quotes included), and its decoded value's address and length (in the text, or in
+/// the scratch for a string with escapes).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlotString {
+    pub(crate) json: (u32, u32),
+    pub(crate) value: (usize, usize),
+}
+
 /// A cursor over a JSON text.
 pub(crate) struct Scanner<'a> {
     text: &'a str,
@@ -148,6 +160,9 @@ pub(crate) struct Scanner<'a> {
     depth: u32,
     /// Number of strings decoded into the scratch (not borrowed) so far.
     pub(crate) escaped: u32,
+    /// The strings read by [`slot`](Scanner::slot), when recording; `None` when there
+    /// were more than [`MAX_SLOTS`].
+    pub(crate) slots: Option<smallvec::SmallVec<[SlotString; MAX_SLOTS]>>,
 }
 
 impl<'a> Scanner<'a> {
@@ -159,6 +174,7 @@ impl<'a> Scanner<'a> {
             free: scratch,
             depth: MAX_DEPTH,
             escaped: 0,
+            slots: None,
         }
     }
 
@@ -171,7 +187,13 @@ impl<'a> Scanner<'a> {
             free: scratch,
             depth: MAX_DEPTH - 1,
             escaped: 0,
+            slots: None,
         }
+    }
+
+    /// Starts recording the strings read by [`slot`](Scanner::slot).
+    pub(crate) fn record_slots(&mut self) {
+        self.slots = Some(smallvec::SmallVec::new());
     }
 
     #[inline(always)]
@@ -483,6 +505,37 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
         }
         Ok(v)
+    }
+
+    /// A string whose value varies from chunk to chunk (content text, arguments...):
+    /// like [`string`](Scanner::string), and recorded when recording.
+    #[inline(always)]
+    pub(crate) fn slot(&mut self) -> Result<&'a str> {
+        let start = self.pos;
+        let value = self.string()?;
+        if let Some(slots) = &mut self.slots {
+            if slots.len() < MAX_SLOTS {
+                slots.push(SlotString {
+                    json: (start as u32, self.pos as u32),
+                    value: (value.as_ptr() as usize, value.len()),
+                });
+            } else {
+                self.slots = None;
+            }
+        }
+        Ok(value)
+    }
+
+    /// [`skip_string`](Scanner::skip_string), telling whether the string has escapes.
+    #[inline(always)]
+    pub(crate) fn skip_string_escaped(&mut self) -> Result<bool> {
+        if let Some(end) = find_special(self.bytes, self.pos + 1)
+            && self.bytes[end] == b'"'
+        {
+            self.pos = end + 1;
+            return Ok(false);
+        }
+        self.skip_string().map(|()| true)
     }
 
     /// Validates a string without decoding it (the cursor on its opening quote).

@@ -309,6 +309,8 @@ fn prefix_reuse_equals_fresh_decoding_for_every_mutation() {
         r#"{"created":17,"x_extra":[1,{"a":null}],"id":"i","choices":[],"usage":{"total_tokens":3},"model":"m"}"#,
         r#"{ "id" : "a\"b", "model":"m","choices":[{"delta":{"content":"x"}}]}"#,
         r#"{"model":"m","created":5}"#,
+        r#"{"id":"c","choices":[{"index":1,"delta":{"reasoning_content":"r\u00e9","refusal":"no","tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}},{"index":1,"function":{"arguments":""}}]}}],"obfuscation":"o"}"#,
+        r#"{"choices":[{"delta":{"content":"","function_call":{"name":"f","arguments":"x\\"}},"finish_reason":"stop"}]}"#,
     ];
     let fresh = |data: &str| format!("{:?}", Decoder::new().decode(data));
     for base in bases {
@@ -386,4 +388,71 @@ fn to_shared_slices_the_anchor_and_copies_only_decoded_strings() {
     // 'static and Send: it can leave the decoder and cross threads.
     let handle = std::thread::spawn(move || shared.model.map(|m| m.as_str().len()));
     assert_eq!(handle.join().unwrap(), Some(1));
+}
+
+mod templates {
+    //! A warm decoder (holding templates of earlier events) decodes every event exactly
+    //! as a fresh one: events that repeat a template except in their payload strings,
+    //! and events that almost do.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const SHAPES: [&str; 5] = [
+        r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":@},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":@}"#,
+        r#"{"id":"c1","choices":[{"index":1,"delta":{"content":@},"finish_reason":null}],"obfuscation":@}"#,
+        r#"{"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":@}}]}}]}"#,
+        r#"{"id":"c1","choices":[{"index":0,"delta":{"reasoning_content":@,"reasoning":@,"refusal":@}}]}"#,
+        r#"{"id":"c1","choices":[{"index":0,"delta":{"content":@,"content":@}}],"x":"\u00e9"}"#,
+    ];
+
+    /// A JSON string token, or a near miss (`null`, a number, a broken string).
+    fn token() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => "[a-z \u{e9}\u{1F600}]{0,6}".prop_map(|t| format!("\"{t}\"")),
+            4 => proptest::collection::vec(
+                prop_oneof![
+                    Just("\\\"".to_string()),
+                    Just("\\\\".to_string()),
+                    Just("\\n".to_string()),
+                    Just("\\u00e9".to_string()),
+                    Just("\\ud83d\\ude00".to_string()),
+                    Just("\\ud83d".to_string()),
+                    Just("x".to_string()),
+                ],
+                0..4,
+            )
+            .prop_map(|parts| format!("\"{}\"", parts.concat())),
+            1 => Just("null".to_string()),
+            1 => Just("7".to_string()),
+            1 => Just("\"\\x\"".to_string()),
+            1 => Just("\"a".to_string()),
+            1 => Just("\"\n\"".to_string()),
+            1 => Just("\"\\u12\"".to_string()),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = String> {
+        (0..SHAPES.len(), proptest::collection::vec(token(), 3)).prop_map(|(shape, tokens)| {
+            let mut out = String::new();
+            for (i, part) in SHAPES[shape].split('@').enumerate() {
+                if i > 0 {
+                    out.push_str(&tokens[i - 1]);
+                }
+                out.push_str(part);
+            }
+            out
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_warm_decoder_decodes_like_a_fresh_one(events in proptest::collection::vec(event(), 1..40)) {
+            let mut warm = Decoder::new();
+            for e in &events {
+                let fresh = format!("{:?}", Decoder::new().decode(e));
+                prop_assert_eq!(format!("{:?}", warm.decode(e)), fresh, "{}", e);
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Adapters for [`tokio::io::AsyncRead`](::tokio::io::AsyncRead) (feature `tokio`): a
+//! Adapters for [`tokio::io::AsyncRead`] (feature `tokio`): a
 //! `TcpStream`, a child process's stdout, a `tokio::fs::File`, a decompressor.
 //!
 //! [`ReadStream`] turns the reader into a `Stream` of `io::Result<Bytes>` read into a

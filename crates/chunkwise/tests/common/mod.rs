@@ -217,3 +217,105 @@ pub fn assert_same(path: &Path, what: &str, got: &Outcome, want: &Outcome) {
     );
     assert_eq!(got, want, "{path:?} {what}");
 }
+
+/// Paces an async source: before some items it returns `Pending` a few times (waking
+/// itself at once), before others it sleeps on a tokio timer (woken by the runtime).
+pub struct Pacer {
+    rng: Rng,
+    spins: usize,
+    sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Pacer {
+    pub fn new(seed: u64) -> Pacer {
+        Pacer {
+            rng: Rng::new(seed),
+            spins: 0,
+            sleep: None,
+        }
+    }
+
+    /// `Ready` when the next item may be given.
+    pub fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        use std::future::Future;
+        use std::task::Poll;
+        if let Some(sleep) = &mut self.sleep {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.sleep = None;
+        }
+        if self.spins > 0 {
+            self.spins -= 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(())
+    }
+
+    /// An item was given: decide the pause before the next.
+    pub fn gave(&mut self) {
+        match self.rng.below(20) {
+            0 => {
+                let pause = std::time::Duration::from_micros(200);
+                self.sleep = Some(Box::pin(tokio::time::sleep(pause)));
+            }
+            1..=6 => self.spins = self.rng.range(1, 3),
+            _ => {}
+        }
+    }
+
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+}
+
+/// A byte stream as an HTTP client gives it: the items one by one, paced.
+pub struct Paced<T> {
+    pub items: std::collections::VecDeque<T>,
+    pacer: Pacer,
+    /// Polls after the end (must stay 0 for a fused consumer).
+    pub polled_after_end: usize,
+}
+
+impl<T> Paced<T> {
+    pub fn new(items: impl IntoIterator<Item = T>, seed: u64) -> Paced<T> {
+        Paced {
+            items: items.into_iter().collect(),
+            pacer: Pacer::new(seed),
+            polled_after_end: 0,
+        }
+    }
+}
+
+impl<T: Unpin> futures_util::Stream for Paced<T> {
+    type Item = T;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.items.is_empty() {
+            this.polled_after_end += 1;
+            return std::task::Poll::Ready(None);
+        }
+        std::task::ready!(this.pacer.poll_ready(cx));
+        this.pacer.gave();
+        std::task::Poll::Ready(this.items.pop_front())
+    }
+}
+
+/// Runs `f` on a current-thread tokio runtime with timers, failing after 60 s
+/// instead of hanging (a lost wake-up would hang).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(60), f)
+                .await
+                .expect("finished within 60 s: no lost wake-up")
+        })
+}

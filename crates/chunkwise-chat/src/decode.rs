@@ -320,7 +320,7 @@ impl Decoder {
         &'a mut self,
         data: &'a str,
     ) -> std::result::Result<Payload<'a>, DecodeError> {
-        if data.len() >= 6 && data.len() <= 16 && data.trim_matches(is_json_ws) == "[DONE]" {
+        if data.len() >= 6 && data.trim_matches(is_json_ws) == "[DONE]" {
             return Ok(Payload::Done);
         }
         if self.scratch.len() < data.len() {
@@ -726,10 +726,12 @@ fn tool_calls<'a>(s: &mut Scanner<'a>, out: &mut SmallVec<[ToolCallDelta<'a>; 1]
                 "id" => call.id = opt_str(s, "choices[].delta.tool_calls[].id")?,
                 "type" => call.kind = opt_str(s, "choices[].delta.tool_calls[].type")?,
                 "function" => {
-                    if opt_object(s, "choices[].delta.tool_calls[].function")? {
-                        call.function =
-                            function(s, "choices[].delta.tool_calls[].function.arguments")?;
-                    }
+                    // A repeated member replaces the first, even with `null`.
+                    call.function = if opt_object(s, "choices[].delta.tool_calls[].function")? {
+                        function(s, "choices[].delta.tool_calls[].function.arguments")?
+                    } else {
+                        FunctionDelta::default()
+                    };
                 }
                 _ => s.skip_value()?,
             }

@@ -15,26 +15,72 @@ use crate::input::for_each_piece;
 use crate::output::Output;
 
 pub fn run(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
-    if args.has("--json") {
-        run_json(args, input, out)
-    } else {
-        run_text(args, input, out)
-    }
+    let mut chat = Chat::new(args.has("--json"), out);
+    for_each_piece(input, args.split, |piece| chat.feed(piece))?;
+    chat.finish()
 }
 
-/// The final completion only: the stream is read without any per-event output.
-fn run_json(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
-    let mut stream = ChatStream::new();
-    for_each_piece(input, args.split, |piece| {
-        stream.feed(piece, |_| {});
+/// Renders a chat stream fed piece by piece, whatever delivers the pieces (a file cut
+/// per `--split`, or an HTTP body for `chat --url`), so both print the same.
+pub struct Chat<W: Write> {
+    out: Output<W>,
+    stream: ChatStream,
+    /// `--json`: nothing per event, the final completion at the end.
+    json: bool,
+    live: Live,
+}
+
+impl<W: Write> Chat<W> {
+    pub fn new(json: bool, out: W) -> Chat<W> {
+        Chat {
+            out: Output::new(out),
+            stream: ChatStream::new(),
+            json,
+            live: Live {
+                section: Section::Start,
+                at_line_start: true,
+            },
+        }
+    }
+
+    /// Reads one piece of the stream; what it completes is shown at once.
+    pub fn feed(&mut self, piece: &[u8]) -> io::Result<()> {
+        if self.json {
+            self.stream.feed(piece, |_| {});
+            return Ok(());
+        }
+        let Chat {
+            out, stream, live, ..
+        } = self;
+        let before = out.buf().len();
+        stream.feed(piece, |event| show(live, out.buf(), event));
+        // Show the text as it arrives.
+        if out.buf().len() != before {
+            out.flush_now()?;
+        }
         Ok(())
-    })?;
-    let completion = stream.finish(|_| {});
-    let mut out = Output::new(out);
-    completion.write_json(out.buf());
-    out.buf().push(b'\n');
-    warn(completion);
-    out.finish()
+    }
+
+    /// Ends the stream: the summary (or the final completion with `--json`).
+    pub fn finish(self) -> io::Result<()> {
+        let Chat {
+            mut out,
+            mut stream,
+            json,
+            mut live,
+        } = self;
+        if json {
+            let completion = stream.finish(|_| {});
+            completion.write_json(out.buf());
+            out.buf().push(b'\n');
+            warn(completion);
+        } else {
+            let completion = stream.finish(|event| show(&mut live, out.buf(), event));
+            live.end_line(out.buf());
+            summary(out.buf(), completion);
+        }
+        out.finish()
+    }
 }
 
 /// Notes on stderr for a script reading the JSON from stdout.
@@ -93,14 +139,10 @@ impl Live {
     }
 }
 
-fn run_text(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
-    let mut out = Output::new(out);
-    let mut stream = ChatStream::new();
-    let mut live = Live {
-        section: Section::Start,
-        at_line_start: true,
-    };
-    let mut on_event = |buf: &mut Vec<u8>, event: ChatEvent<'_, '_>| match event {
+/// The live view of one event: choice 0's text as it streams, tool calls as they
+/// complete.
+fn show(live: &mut Live, buf: &mut Vec<u8>, event: ChatEvent<'_, '_>) {
+    match event {
         ChatEvent::Chunk(chunk) => {
             for choice in chunk.choices.iter().filter(|c| c.index == 0) {
                 let d = &choice.delta;
@@ -130,20 +172,7 @@ fn run_text(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Res
             tool_call(buf, choice, call);
         }
         _ => {}
-    };
-    for_each_piece(input, args.split, |piece| {
-        let before = out.buf().len();
-        stream.feed(piece, |event| on_event(out.buf(), event));
-        // Show the text as it arrives.
-        if out.buf().len() != before {
-            out.flush_now()?;
-        }
-        Ok(())
-    })?;
-    let completion = stream.finish(|event| on_event(out.buf(), event));
-    live.end_line(out.buf());
-    summary(out.buf(), completion);
-    out.finish()
+    }
 }
 
 fn tool_call(buf: &mut Vec<u8>, choice: u32, call: &ToolCall) {

@@ -9,7 +9,8 @@ use std::io::{self, Read};
 use crate::args::Split;
 
 /// SplitMix64: a tiny, well-known seeded generator (Steele, Lea, Flood 2014).
-struct SplitMix64(u64);
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
     fn next(&mut self) -> u64 {
@@ -21,6 +22,34 @@ impl SplitMix64 {
     }
 }
 
+/// The sizes of consecutive pieces under a [`Split`] (`usize::MAX` for `whole`): what
+/// `--split` cuts an input into and what `serve --chunking` cuts a reply into.
+#[derive(Clone, Debug)]
+pub enum PieceSizes {
+    Whole,
+    Fixed(usize),
+    Random(SplitMix64),
+}
+
+impl PieceSizes {
+    pub fn new(split: Split) -> PieceSizes {
+        match split {
+            Split::Whole => PieceSizes::Whole,
+            Split::Fixed(n) => PieceSizes::Fixed(n),
+            Split::Random(seed) => PieceSizes::Random(SplitMix64(seed)),
+        }
+    }
+
+    /// The size of the next piece (at least 1).
+    pub fn next_size(&mut self) -> usize {
+        match self {
+            PieceSizes::Whole => usize::MAX,
+            PieceSizes::Fixed(n) => *n,
+            PieceSizes::Random(rng) => 1 + (rng.next() % 64) as usize,
+        }
+    }
+}
+
 const READ_SIZE: usize = 64 << 10;
 
 /// Reads `src` to the end, calling `feed` with consecutive pieces cut per `split`.
@@ -29,24 +58,18 @@ pub fn for_each_piece(
     split: Split,
     mut feed: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut next_size: Box<dyn FnMut() -> usize> = match split {
-        Split::Whole => {
-            let mut all = Vec::new();
-            src.read_to_end(&mut all)?;
-            return feed(&all);
-        }
-        Split::Fixed(n) => Box::new(move || n),
-        Split::Random(seed) => {
-            let mut rng = SplitMix64(seed);
-            Box::new(move || 1 + (rng.next() % 64) as usize)
-        }
-    };
+    if split == Split::Whole {
+        let mut all = Vec::new();
+        src.read_to_end(&mut all)?;
+        return feed(&all);
+    }
+    let mut sizes = PieceSizes::new(split);
     // `buf[start..end]` is read but not yet fed; `buf[end..]` is free space.
     let mut buf: Vec<u8> = vec![0; READ_SIZE];
     let (mut start, mut end) = (0, 0);
     let mut eof = false;
     loop {
-        let want = next_size();
+        let want = sizes.next_size();
         // Fill until a whole piece is buffered or the input ends.
         while end - start < want && !eof {
             if end == buf.len() {

@@ -5,6 +5,10 @@
 //!   calls, finish reason and usage; or the final `chat.completion` JSON.
 //! - `chunkwise chunks [--split SPEC] [FILE|-]`: each decoded chunk as a JSON line.
 //! - `chunkwise events [--split SPEC] [FILE|-]`: the SSE events of a stream.
+//! - `chunkwise chat --url URL (--model M --message TEXT | --body FILE) [--json]`: the
+//!   same `chat` output for a live stream from an OpenAI-compatible endpoint.
+//! - `chunkwise serve [--addr ADDR] [--chunking SPEC] [--delay-ms N] FILE...`: an
+//!   OpenAI-compatible server replaying recorded streams (see `serve.rs`).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -16,8 +20,10 @@ mod chunks;
 mod events;
 mod input;
 mod output;
+mod serve;
+mod url;
 
-use args::{UsageError, parse_stream_args};
+use args::{UrlArgs, UsageError, parse_serve_args, parse_stream_args, parse_url_args};
 
 const USAGE: &str = "\
 usage: chunkwise <command> [options] [FILE|-]
@@ -31,6 +37,22 @@ commands:
                                    ({\"done\": true}, {\"error\"}, {\"invalid\", \"offset\"})
   events [--split SPEC] [FILE|-]   print each SSE event as a JSON line
                                    ({\"type\", \"data\", \"id\"}, {\"retry\"}, {\"error\", \"offset\"})
+  chat --url URL (--model M --message TEXT | --body FILE) [--json]
+                                   the same for a live stream from an OpenAI-compatible
+                                   endpoint: URL is the API base (https://api.openai.com/v1;
+                                   /chat/completions is appended unless present); sends
+                                   one user message with stream and include_usage, or
+                                   the --body JSON file as is; API key from OPENAI_API_KEY
+  serve [--addr ADDR] [--chunking SPEC] [--delay-ms N] FILE...
+                                   an OpenAI-compatible server replaying recorded streams:
+                                   POST /v1/chat/completions with \"stream\": true gets the
+                                   recording whose file name (without .sse) is the
+                                   request's model, else the next one in turn, written in
+                                   pieces per SPEC with N ms between them; without it,
+                                   the final completion (as chat --json prints); GET
+                                   /v1/models lists them. ADDR defaults to 127.0.0.1:0
+                                   (any free port); the first line printed is
+                                   \"listening on http://ADDR\"
 
 SPEC (how the input is cut into pieces before parsing; output is the same for all):
   whole        one piece (default)
@@ -38,12 +60,17 @@ SPEC (how the input is cut into pieces before parsing; output is the same for al
   random:SEED  pieces of 1 to 64 bytes, sizes from SplitMix64 seeded with SEED
 
 FILE is read from standard input when it is - or absent.
+
+exit status: 0 done (also for a stream that reports errors), 1 input, output or
+HTTP failure (an error status from --url, a broken connection), 2 usage error.
 ";
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(UsageError),
     Input(String, io::Error),
     Output(io::Error),
+    /// Anything else that stops a command (HTTP errors, a port in use): exit 1.
+    Other(String),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +91,10 @@ fn main() -> ExitCode {
             eprintln!("chunkwise: cannot write output: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Other(message)) => {
+            eprintln!("chunkwise: {message}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -76,6 +107,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             print!("{USAGE}");
             Ok(())
         }
+        "chat" if UrlArgs::wanted(rest) => url::run(&parse_url_args(rest).map_err(Failure::Usage)?),
         "chat" => {
             let a = parse_stream_args(rest, &["--json"]).map_err(Failure::Usage)?;
             with_input(&a.file, |input| chat::run(&a, input, io::stdout().lock()))
@@ -88,6 +120,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let a = parse_stream_args(rest, &[]).map_err(Failure::Usage)?;
             with_input(&a.file, |input| events::run(&a, input, io::stdout().lock()))
         }
+        "serve" => serve::run(&parse_serve_args(rest).map_err(Failure::Usage)?),
         other => Err(Failure::Usage(UsageError(format!(
             "unknown command {other:?}"
         )))),

@@ -111,7 +111,7 @@ async fn run(recording: Bytes, verbose: bool) -> Result<Outcome, BoxError> {
     let gateway = TcpListener::bind("127.0.0.1:0").await?;
     let gateway_url = format!("http://{}/v1/chat/completions", gateway.local_addr()?);
     let state = Gateway {
-        http: reqwest::Client::new(),
+        http: http_client(),
         upstream: upstream_url,
         log,
         verbose,
@@ -135,6 +135,14 @@ async fn run(recording: Bytes, verbose: bool) -> Result<Outcome, BoxError> {
         client_completion,
         gateway,
     })
+}
+
+/// A reqwest client. Plain HTTP needs no TLS, but in a build of the whole workspace
+/// reqwest also gets the CLI's features (rustls without a crypto provider), and then
+/// refuses to build a client until a provider is installed: install ring's.
+fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 type ServerTask = tokio::task::JoinHandle<Result<(), std::io::Error>>;
@@ -285,7 +293,7 @@ fn look(seen: &mut Relayed, event: &SharedChatEvent, verbose: bool) {
 /// The client: one streaming call through the gateway, read with the `stream`
 /// adapter. Returns the bytes received and the final completion's JSON.
 async fn call(url: &str, verbose: bool) -> Result<(Vec<u8>, String), BoxError> {
-    let response = reqwest::Client::new()
+    let response = http_client()
         .post(url)
         .header(header::CONTENT_TYPE, "application/json")
         .body(

@@ -121,7 +121,8 @@ const CARRY_BLOCK: usize = 8 << 10;
 /// allocated per event in steady state, except copies of strings with JSON escapes
 /// (and of an event of several `data` lines), and a [`ToolCall`] copy per completed
 /// call. A `Utf8Bytes` you keep keeps its whole buffer block alive, as with any
-/// `Bytes`.
+/// `Bytes`. The bytes of an unfinished event wait in that buffer until the event is
+/// complete (or the stream finishes), so a `retry` line among them is reported then.
 ///
 /// ```
 /// use bytes::Bytes;

@@ -766,6 +766,12 @@ fn push_tool_fragment(
         if call.is_complete() {
             call.parsed = None;
             call.reopened = true;
+            // Completed earlier in this push: no longer complete, so not reported.
+            let key = ToolCallKey {
+                choice: choice.index,
+                index,
+            };
+            work.completed.retain(|k| *k != key);
         }
         call.arguments.push_str(a);
         if let Some(reader) = &mut call.partial {

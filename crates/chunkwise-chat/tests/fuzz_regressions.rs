@@ -36,3 +36,74 @@ fn repeated_tool_call_function_null_replaces_the_first() {
         r#"{"choices":[{"delta":{"tool_calls":[{"function":null,"function":{"name":"b"}}]}}]}"#;
     assert_eq!(function(null_then_second), (Some("b".to_owned()), None));
 }
+
+/// fuzz target `accumulator`: in one chunk, call A, then call B (which completes A),
+/// then more arguments for A (which re-open it). `completed_calls` listed A although it
+/// was no longer complete (and `ChatStream` would have reported it as a complete
+/// `ToolCall` with no parsed arguments).
+#[test]
+fn a_call_reopened_in_the_same_chunk_is_not_reported_complete() {
+    use chunkwise_chat::accumulate::{Accumulator, ToolCallKey};
+    use chunkwise_chat::{Choice, Chunk, Delta, FunctionDelta, ToolCallDelta};
+
+    let fragment = |index, arguments| ToolCallDelta {
+        index: Some(index),
+        function: FunctionDelta {
+            name: None,
+            arguments: Some(arguments),
+        },
+        ..ToolCallDelta::default()
+    };
+    let delta = Delta {
+        tool_calls: [fragment(4, "{"), fragment(9, "{}"), fragment(4, "}")]
+            .into_iter()
+            .collect(),
+        ..Delta::default()
+    };
+    let chunk = Chunk {
+        choices: [Choice {
+            delta,
+            ..Choice::default()
+        }]
+        .into_iter()
+        .collect(),
+        ..Chunk::default()
+    };
+    let mut acc = Accumulator::new();
+    // Going back to A completes B; A is not complete.
+    assert_eq!(acc.push(&chunk), 1);
+    assert_eq!(
+        acc.completed_calls(),
+        [ToolCallKey {
+            choice: 0,
+            index: 9
+        }]
+    );
+    let call = acc.completion().tool_call(ToolCallKey {
+        choice: 0,
+        index: 4,
+    });
+    assert!(!call.unwrap().is_complete());
+    // The end of the stream completes A.
+    assert_eq!(acc.finish(), 1);
+    assert_eq!(
+        acc.completed_calls(),
+        [ToolCallKey {
+            choice: 0,
+            index: 4
+        }]
+    );
+    for key in acc.completed_calls() {
+        assert!(acc.completion().tool_call(*key).unwrap().is_complete());
+    }
+    assert_eq!(
+        acc.completion()
+            .tool_call(ToolCallKey {
+                choice: 0,
+                index: 4
+            })
+            .unwrap()
+            .arguments(),
+        "{}"
+    );
+}

@@ -113,8 +113,10 @@ struct Template {
 enum Src {
     /// The event's payload string `k`.
     Slot(u8),
-    /// The template's text at this range.
-    Text(u32, u32),
+    /// The template's text at this range, in the literal text after payload string
+    /// `.2 - 1` (`.2 == 0`: before the first), which the event repeats: the string is
+    /// taken from the event's own copy, so that every string borrows the event's data.
+    Text(u32, u32, u8),
 }
 
 impl Templates {
@@ -156,15 +158,20 @@ impl Templates {
             if let Some(k) = slots.iter().position(|slot| slot.value == value) {
                 return Src::Slot(k as u8);
             }
-            match value.0.checked_sub(base) {
-                Some(at) if at + value.1 <= data.len() => {
-                    Src::Text(at as u32, (at + value.1) as u32)
-                }
+            let (start, end) = match value.0.checked_sub(base) {
+                Some(at) if at + value.1 <= data.len() => (at as u32, (at + value.1) as u32),
                 _ => {
                     whole = false;
-                    Src::Text(0, 0)
+                    return Src::Text(0, 0, 0);
                 }
+            };
+            // No such string overlaps a payload string (none contains one), but a
+            // template must never rest on that.
+            if slots.iter().any(|s| s.json.0 < end && start < s.json.1) {
+                whole = false;
             }
+            let after = slots.iter().take_while(|s| s.json.1 <= start).count();
+            Src::Text(start, end, after as u8)
         });
         if !whole {
             return;
@@ -264,9 +271,18 @@ impl Template {
                     .unwrap_or_default()
             };
         }
+        // Where each literal text starts in `data` minus where it starts in the template.
+        let mut shift = [0isize; MAX_SLOTS + 1];
+        for (k, (f, slot)) in found.iter().zip(&self.slots).enumerate() {
+            shift[k + 1] = f.end as isize - slot.1 as isize;
+        }
         self.shape.map(&mut |src: &Src| match *src {
             Src::Slot(k) => values[k as usize],
-            Src::Text(start, end) => self.text.get(start as usize..end as usize).unwrap_or(""),
+            Src::Text(start, end, after) => {
+                let d = shift[after as usize];
+                let range = (start as isize + d) as usize..(end as isize + d) as usize;
+                data.get(range).unwrap_or("")
+            }
         })
     }
 }
@@ -910,6 +926,12 @@ mod tests {
                 panic!("{e}")
             };
             contents.push(format!("{:?}", c.choices[0].delta.content));
+            // Every string borrows the event (templated ones too), none the template.
+            let inside = |s: &str| e.as_bytes().as_ptr_range().contains(&s.as_ptr());
+            assert!(inside(c.id.unwrap()), "{e}");
+            if let Some(o) = c.obfuscation {
+                assert!(inside(o), "{e}");
+            }
         }
         assert_eq!(
             contents,

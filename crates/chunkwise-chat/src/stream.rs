@@ -192,6 +192,26 @@ impl ChatStream {
         self.sse.offset()
     }
 
+    /// Continues the same stream over a new connection (after sending `Last-Event-ID`:
+    /// [`last_event_id`](ChatStream::last_event_id)): forgets the partial line and event
+    /// of the connection that broke, keeps the last event ID, the retry value and the
+    /// completion so far. Offsets count from zero again.
+    ///
+    /// ```
+    /// use chunkwise_chat::ChatStream;
+    ///
+    /// let mut stream = ChatStream::new();
+    /// stream.feed(b"id: 7\ndata: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\ndata: {\"cho", |_| {});
+    /// // The connection drops; reconnect with `Last-Event-ID: 7`, and the server resumes.
+    /// assert_eq!(stream.last_event_id(), "7");
+    /// stream.reconnect();
+    /// stream.feed(b"data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n", |_| {});
+    /// assert_eq!(stream.completion().choices()[0].content(), Some("Hello"));
+    /// ```
+    pub fn reconnect(&mut self) {
+        self.sse.reset();
+    }
+
     /// Forgets the stream to read another one, keeping every buffer (no allocation
     /// for the next stream of similar size).
     pub fn reset(&mut self) {

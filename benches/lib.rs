@@ -13,18 +13,20 @@
 
 #![deny(unsafe_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 pub use counting::CountingAlloc;
 
 static CALLS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
+/// Bytes currently allocated (allocated minus freed), for memory-per-object figures.
+static LIVE: AtomicI64 = AtomicI64::new(0);
 
 #[allow(unsafe_code)]
 mod counting {
     use std::alloc::{GlobalAlloc, Layout, System};
 
-    use super::{BYTES, CALLS, Relaxed};
+    use super::{BYTES, CALLS, LIVE, Relaxed};
 
     /// The system allocator, counting every allocation (`alloc`, `alloc_zeroed` and
     /// `realloc` each count one) and the bytes requested. The counters are relaxed
@@ -37,6 +39,7 @@ mod counting {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             CALLS.fetch_add(1, Relaxed);
             BYTES.fetch_add(layout.size() as u64, Relaxed);
+            LIVE.fetch_add(layout.size() as i64, Relaxed);
             // SAFETY: forwarded as is (see above).
             unsafe { System.alloc(layout) }
         }
@@ -44,6 +47,7 @@ mod counting {
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             CALLS.fetch_add(1, Relaxed);
             BYTES.fetch_add(layout.size() as u64, Relaxed);
+            LIVE.fetch_add(layout.size() as i64, Relaxed);
             // SAFETY: forwarded as is.
             unsafe { System.alloc_zeroed(layout) }
         }
@@ -51,11 +55,13 @@ mod counting {
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             CALLS.fetch_add(1, Relaxed);
             BYTES.fetch_add(new_size as u64, Relaxed);
+            LIVE.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
             // SAFETY: forwarded as is.
             unsafe { System.realloc(ptr, layout, new_size) }
         }
 
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            LIVE.fetch_sub(layout.size() as i64, Relaxed);
             // SAFETY: forwarded as is.
             unsafe { System.dealloc(ptr, layout) }
         }
@@ -118,4 +124,11 @@ pub fn counting_active() -> bool {
     let (b, stats) = count_allocs(|| std::hint::black_box(Box::new(7u64)));
     drop(b);
     stats.calls > 0
+}
+
+/// Heap bytes currently allocated through [`CountingAlloc`] (requested sizes, so
+/// without the allocator's own overhead): the difference between two readings is
+/// what the code in between kept. Zero unless the binary declared the allocator.
+pub fn live_bytes() -> i64 {
+    LIVE.load(Relaxed)
 }

@@ -1,12 +1,14 @@
 //! `chunkwise chat`: the main job. Without `--json`, what a person reads: the answer
 //! as it streams, each tool call with its parsed arguments as it completes, then the
-//! finish reason, usage and anything that went wrong. With `--json`, the final
-//! completion as OpenAI's non-streaming `chat.completion` object.
+//! finish reason, usage and anything that went wrong. With `--partial`, also each
+//! value inside tool-call arguments as soon as it is complete (one line each). With
+//! `--json`, the final completion as OpenAI's non-streaming `chat.completion` object.
 
 use std::io::{self, Write};
 
 use chunkwise::chat::accumulate::ParsedArguments;
-use chunkwise::chat::accumulate::{Choice, ToolCall};
+use chunkwise::chat::accumulate::{Choice, PartialKey, PartialOptions, PartialTarget, ToolCall};
+use chunkwise::chat::chunkwise_json::PartialJson;
 use chunkwise::chat::simd_json::prelude::Writable;
 use chunkwise::chat::{ChatEvent, ChatStream, Completion, PartKind};
 
@@ -16,6 +18,9 @@ use crate::output::Output;
 
 pub fn run(args: &StreamArgs, input: impl io::Read, out: impl Write) -> io::Result<()> {
     let mut chat = Chat::new(args.has("--json"), out);
+    if args.has("--partial") {
+        chat.partial();
+    }
     for_each_piece(input, args.split, |piece| chat.feed(piece))?;
     chat.finish()
 }
@@ -40,6 +45,14 @@ impl<W: Write> Chat<W> {
                 section: Section::Start,
                 at_line_start: true,
             },
+        }
+    }
+
+    /// Also shows the values inside tool-call arguments as they complete (not with
+    /// `--json`).
+    pub fn partial(&mut self) {
+        if !self.json {
+            self.stream.set_partial(Some(PartialOptions::default()));
         }
     }
 
@@ -171,7 +184,28 @@ fn show(live: &mut Live, buf: &mut Vec<u8>, event: ChatEvent<'_, '_>) {
             live.end_line(buf);
             tool_call(buf, choice, call);
         }
+        ChatEvent::Partial { key, json } => partial(live, buf, key, json),
         _ => {}
+    }
+}
+
+/// `--partial`: one line per value completed inside a tool call's arguments, except the
+/// whole arguments (the tool call's own line shows them).
+fn partial(live: &mut Live, buf: &mut Vec<u8>, key: PartialKey, json: &PartialJson) {
+    let PartialTarget::ToolArguments(index) = key.target else {
+        return;
+    };
+    for event in json.pending_events().filter(|e| !e.is_root()) {
+        live.end_line(buf);
+        if key.choice != 0 {
+            buf.extend_from_slice(format!("choice {} ", key.choice).as_bytes());
+        }
+        let line = format!(
+            "tool call {index} argument {} = {}\n",
+            event.path(),
+            event.value()
+        );
+        buf.extend_from_slice(line.as_bytes());
     }
 }
 

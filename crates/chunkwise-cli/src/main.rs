@@ -1,8 +1,9 @@
 //! `chunkwise`: the command-line face of the chunkwise engine.
 //!
 //! Subcommands (their output formats are contracts; see the README):
-//! - `chunkwise chat [--json] [--split SPEC] [FILE|-]`: the answer as it streams, tool
-//!   calls, finish reason and usage; or the final `chat.completion` JSON.
+//! - `chunkwise chat [--json] [--partial] [--split SPEC] [FILE|-]`: the answer as it
+//!   streams, tool calls (with `--partial`, their arguments' values as they complete),
+//!   finish reason and usage; or the final `chat.completion` JSON.
 //! - `chunkwise chunks [--split SPEC] [FILE|-]`: each decoded chunk as a JSON line.
 //! - `chunkwise events [--split SPEC] [FILE|-]`: the SSE events of a stream.
 //! - `chunkwise chat --url URL (--model M --message TEXT | --body FILE) [--json]`: the
@@ -29,10 +30,12 @@ const USAGE: &str = "\
 usage: chunkwise <command> [options] [FILE|-]
 
 commands:
-  chat [--json] [--split SPEC] [FILE|-]
+  chat [--json] [--partial] [--split SPEC] [FILE|-]
                                    print the answer as it streams, then tool calls,
-                                   finish reason and usage; with --json, the final
-                                   completion as a chat.completion JSON object
+                                   finish reason and usage; with --partial, also each
+                                   value inside tool-call arguments as it completes
+                                   (\"tool call I argument PATH = JSON\"); with --json,
+                                   the final completion as a chat.completion JSON object
   chunks [--split SPEC] [FILE|-]   print each decoded chunk as a JSON line
                                    ({\"done\": true}, {\"error\"}, {\"invalid\", \"offset\"})
   events [--split SPEC] [FILE|-]   print each SSE event as a JSON line
@@ -109,7 +112,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         }
         "chat" if UrlArgs::wanted(rest) => url::run(&parse_url_args(rest).map_err(Failure::Usage)?),
         "chat" => {
-            let a = parse_stream_args(rest, &["--json"]).map_err(Failure::Usage)?;
+            let a = parse_stream_args(rest, &["--json", "--partial"]).map_err(Failure::Usage)?;
             with_input(&a.file, |input| chat::run(&a, input, io::stdout().lock()))
         }
         "chunks" => {

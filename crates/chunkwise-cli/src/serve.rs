@@ -32,7 +32,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::time::{Instant, Sleep};
 
 use crate::Failure;
@@ -125,8 +125,11 @@ async fn serve(server: Arc<Server>, addr: &str) -> Result<(), Failure> {
                 let server = server.clone();
                 async move { Ok::<_, Infallible>(handle(&server, req, peer).await) }
             });
-            // A client that goes away mid-stream ends its connection; nothing to report.
+            // A client that goes away mid-stream ends its connection: nothing to report.
+            // One that sends no request head within 30 s is dropped.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(conn), service)
                 .await;
         });

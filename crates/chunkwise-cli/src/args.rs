@@ -116,7 +116,8 @@ fn option_value<'a>(
     )
 }
 
-/// `chunkwise chat --url URL [--model M] [--message TEXT | --body FILE] [--json]`.
+/// `chunkwise chat --url URL [--model M] [--message TEXT | --body FILE] [--json]
+/// [--partial]`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UrlArgs {
     /// The API base (`.../v1`) or the full `.../chat/completions` URL.
@@ -124,6 +125,7 @@ pub struct UrlArgs {
     /// What to send: a request built from a model and a message, or a file as is.
     pub request: UrlRequest,
     pub json: bool,
+    pub partial: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -142,12 +144,16 @@ impl UrlArgs {
 /// Parses the arguments of `chat --url`.
 pub fn parse_url_args(args: &[String]) -> Result<UrlArgs, UsageError> {
     let (mut url, mut model, mut message, mut body) = (None, None, None, None);
-    let mut json = false;
+    let (mut json, mut partial) = (false, false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let arg = arg.as_str();
-        if arg == "--json" {
-            json = true;
+        if arg == "--json" || arg == "--partial" {
+            *(if arg == "--json" {
+                &mut json
+            } else {
+                &mut partial
+            }) = true;
             continue;
         }
         let mut matched = false;
@@ -196,7 +202,12 @@ pub fn parse_url_args(args: &[String]) -> Result<UrlArgs, UsageError> {
             ));
         }
     };
-    Ok(UrlArgs { url, request, json })
+    Ok(UrlArgs {
+        url,
+        request,
+        json,
+        partial,
+    })
 }
 
 /// `chunkwise serve [--addr ADDR] [--chunking SPEC] [--delay-ms N] FILE...`.
@@ -294,12 +305,15 @@ mod tests {
                     model: "m".into(),
                     message: "hi".into()
                 },
-                json: true
+                json: true,
+                partial: false
             }
         );
         let a = parse_url_args(&v(&["--body", "b.json", "--url=http://h"])).unwrap();
         assert_eq!(a.request, UrlRequest::Body("b.json".into()));
         assert!(!a.json);
+        let a = parse_url_args(&v(&["--partial", "--body", "b.json", "--url=http://h"])).unwrap();
+        assert!(a.partial && !a.json);
         assert!(UrlArgs::wanted(&v(&["--json", "--url=x"])));
         assert!(!UrlArgs::wanted(&v(&["--json", "--urls"])));
         for bad in [
@@ -317,7 +331,7 @@ mod tests {
                 "3",
             ],
             &["--url", "u", "--model", "m", "--message", "x", "f.sse"],
-            &["--url", "u", "--model", "m", "--message", "x", "--partial"],
+            &["--url", "u", "--model", "m", "--message", "x", "--events"],
             &["--url", "", "--model", "m", "--message", "x"],
             &["--url"],
         ] {

@@ -6,8 +6,9 @@
 //!   finish reason and usage; or the final `chat.completion` JSON.
 //! - `chunkwise chunks [--split SPEC] [FILE|-]`: each decoded chunk as a JSON line.
 //! - `chunkwise events [--split SPEC] [FILE|-]`: the SSE events of a stream.
-//! - `chunkwise chat --url URL (--model M --message TEXT | --body FILE) [--json]`: the
-//!   same `chat` output for a live stream from an OpenAI-compatible endpoint.
+//! - `chunkwise chat --url URL (--model M --message TEXT | --body FILE) [--json]
+//!   [--partial]`: the same `chat` output for a live stream from an OpenAI-compatible
+//!   endpoint.
 //! - `chunkwise serve [--addr ADDR] [--chunking SPEC] [--delay-ms N] FILE...`: an
 //!   OpenAI-compatible server replaying recorded streams (see `serve.rs`).
 
@@ -40,7 +41,7 @@ commands:
                                    ({\"done\": true}, {\"error\"}, {\"invalid\", \"offset\"})
   events [--split SPEC] [FILE|-]   print each SSE event as a JSON line
                                    ({\"type\", \"data\", \"id\"}, {\"retry\"}, {\"error\", \"offset\"})
-  chat --url URL (--model M --message TEXT | --body FILE) [--json]
+  chat --url URL (--model M --message TEXT | --body FILE) [--json] [--partial]
                                    the same for a live stream from an OpenAI-compatible
                                    endpoint: URL is the API base (https://api.openai.com/v1;
                                    /chat/completions is appended unless present); sends

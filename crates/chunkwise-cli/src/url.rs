@@ -81,6 +81,9 @@ pub fn run(args: &UrlArgs) -> Result<(), Failure> {
             )));
         }
         let mut chat = Chat::new(args.json, io::stdout().lock());
+        if args.partial {
+            chat.partial();
+        }
         let mut pieces = response.bytes_stream();
         let mut broken = None;
         while let Some(piece) = pieces.next().await {

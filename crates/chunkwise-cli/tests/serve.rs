@@ -91,22 +91,28 @@ fn chunkwise(args: &[&str]) -> Output {
         .expect("chunkwise runs")
 }
 
-fn chat_url(base: &str, model: &str, json: bool) -> Output {
+fn chat_url(base: &str, model: &str, flags: &[&str]) -> Output {
     let url = format!("{base}/v1");
     let mut args = vec!["chat", "--url", &url, "--model", model, "--message", "hi"];
-    if json {
-        args.push("--json");
-    }
+    args.extend_from_slice(flags);
     chunkwise(&args)
 }
 
-fn chat_file(file: &Path, json: bool) -> Output {
-    let file = file.to_str().expect("UTF-8 path");
-    if json {
-        chunkwise(&["chat", "--json", file])
-    } else {
-        chunkwise(&["chat", file])
+fn chat_file(file: &Path, flags: &[&str]) -> Output {
+    let mut args = vec!["chat"];
+    args.extend_from_slice(flags);
+    args.push(file.to_str().expect("UTF-8 path"));
+    chunkwise(&args)
+}
+
+/// The `chat` flags each recording is read with: plain, `--json`, and `--partial` where
+/// the recording has tool calls (a `NAME.partial.txt` golden file).
+fn modes(file: &Path) -> Vec<&'static [&'static str]> {
+    let mut modes: Vec<&[&str]> = vec![&[], &["--json"]];
+    if file.with_extension("partial.txt").exists() {
+        modes.push(&["--partial"]);
     }
+    modes
 }
 
 /// Checks that `got` is what `want` was (stdout, stderr and status), or says how not.
@@ -139,13 +145,12 @@ fn same(what: &str, got: &Output, want: &Output) -> Option<String> {
 #[test]
 fn every_recording_streams_over_http_as_from_the_file() {
     let files = recordings();
-    let expected: Vec<[Output; 2]> = files
+    let expected: Vec<Vec<Output>> = files
         .iter()
-        .map(|f| [chat_file(f, false), chat_file(f, true)])
+        .map(|f| modes(f).iter().map(|m| chat_file(f, m)).collect())
         .collect();
-    for [text, json] in &expected {
-        assert!(text.status.success() && json.status.success());
-    }
+    assert!(expected.iter().flatten().all(|o| o.status.success()));
+    assert!(expected.iter().filter(|e| e.len() == 3).count() >= 5);
     // Small recordings also go through a server that pauses between pieces.
     let small: Vec<PathBuf> = files
         .iter()
@@ -177,12 +182,12 @@ fn every_recording_streams_over_http_as_from_the_file() {
                     let (mut runs, mut failures) = (0, Vec::new());
                     for file in served.iter() {
                         let i = files.iter().position(|f| f == file).expect("known file");
-                        for (json, want) in [(false, &expected[i][0]), (true, &expected[i][1])] {
-                            let got = chat_url(&server.base, stem(file), json);
+                        for (flags, want) in modes(file).iter().zip(&expected[i]) {
+                            let got = chat_url(&server.base, stem(file), flags);
                             runs += 1;
                             let what = format!(
-                                "serve {options}: chat --url{} --model {}",
-                                if json { " --json" } else { "" },
+                                "serve {options}: chat --url {} --model {}",
+                                flags.join(" "),
                                 stem(file)
                             );
                             failures.extend(same(&what, &got, want));
@@ -295,7 +300,7 @@ fn without_stream_the_answer_is_the_final_completion() {
         assert_eq!(reply.status, 200, "{file:?}");
         assert_eq!(reply.header("content-type"), Some("application/json"));
         assert_eq!(reply.header("x-chunkwise-recording"), Some(stem(file)));
-        let want = chat_file(file, true);
+        let want = chat_file(file, &["--json"]);
         assert_eq!(
             String::from_utf8_lossy(&reply.body),
             String::from_utf8_lossy(&want.stdout),
@@ -491,7 +496,7 @@ fn chat_url_reports_http_failures_with_status_1() {
     // --body is sent as is: with "stream": true it streams.
     std::fs::write(&body, r#"{"model": "x", "stream": true}"#).expect("body written");
     let out = chunkwise(&["chat", "--url", &url, "--body", body.to_str().unwrap()]);
-    assert_eq!(same("--body", &out, &chat_file(&files[0], false)), None);
+    assert_eq!(same("--body", &out, &chat_file(&files[0], &[])), None);
     // A missing --body file is an input error.
     let missing = dir.join("missing.json");
     let out = chunkwise(&["chat", "--url", &url, "--body", missing.to_str().unwrap()]);

@@ -170,14 +170,20 @@ async fn handle(server: &Server, req: Request<Incoming>, peer: SocketAddr) -> Re
 const RECORDING: &str = "x-chunkwise-recording";
 
 async fn chat(server: &Server, req: Request<Incoming>) -> Response<Reply> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is larger than {MAX_REQUEST} bytes"),
+        )
+    };
+    // A content-length over the limit is refused before reading; a chunked body is cut
+    // off at the limit.
+    if req.body().size_hint().lower() > MAX_REQUEST as u64 {
+        return too_large();
+    }
     let mut body = match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the request body is larger than {MAX_REQUEST} bytes"),
-            );
-        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,

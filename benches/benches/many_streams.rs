@@ -495,6 +495,7 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
         .sample_size(10)
+        .without_plots()
         .configure_from_args();
     let load = Load::new();
     let mut pool: Vec<ChatStream> = (0..STREAMS).map(|_| ChatStream::new()).collect();

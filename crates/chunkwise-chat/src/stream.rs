@@ -215,7 +215,7 @@ impl ChatStream {
     /// Forgets the stream to read another one, keeping every buffer (no allocation
     /// for the next stream of similar size).
     pub fn reset(&mut self) {
-        self.sse = Parser::with_limits(self.sse.limits());
+        self.sse.clear();
         self.acc.reset();
     }
 }

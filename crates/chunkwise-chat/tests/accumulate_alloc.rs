@@ -254,3 +254,37 @@ fn incremental_reading_allocates_nothing_per_chunk_once_reused() {
     assert_eq!((allocs, reallocs), (0, 0));
     assert_eq!(again, warm);
 }
+
+#[test]
+fn a_reset_chat_stream_reads_the_next_stream_without_allocating() {
+    use chunkwise_chat::ChatStream;
+    let text = chunkwise_testkit::streams::openai_text(7, 256 << 10);
+    let tools = chunkwise_testkit::streams::openai_tool_calls(7, 256 << 10);
+    let mut stream = ChatStream::new();
+    let mut read = |stream: &mut ChatStream, bytes: &[u8]| {
+        let mut chunks = 0;
+        for piece in bytes.chunks(1460) {
+            stream.feed(piece, |e| {
+                chunks += matches!(e, chunkwise_chat::ChatEvent::Chunk(_)) as usize
+            });
+        }
+        stream.finish(|_| {});
+        chunks
+    };
+    // Warm-up: both kinds of stream once.
+    let expected = [
+        read(&mut stream, &text.bytes),
+        read(&mut stream, &tools.bytes),
+    ];
+    stream.reset();
+    let _ = read(&mut stream, &text.bytes);
+    stream.reset();
+    let mut got = 0;
+    let (allocs, reallocs) = count(|| got = read(&mut stream, &text.bytes));
+    assert_eq!(got, expected[0]);
+    assert_eq!(
+        (allocs, reallocs),
+        (0, 0),
+        "a whole text stream after reset"
+    );
+}

@@ -255,14 +255,62 @@ impl Parser {
     /// Starts a new stream (a reconnection): forgets the partial line and event,
     /// expects a possible BOM again and counts offsets from zero, but keeps the last
     /// event ID and retry value, as an `EventSource` does.
+    /// Keeps the buffers (up to 64 KiB each), so that the next stream allocates nothing.
     pub fn reset(&mut self) {
-        let id = std::mem::take(&mut self.committed_id);
+        self.restart(true);
+    }
+
+    /// Starts an unrelated stream: like [`reset`](Parser::reset), but also forgets the
+    /// last event ID and retry value. Keeps the buffers (up to 64 KiB each).
+    ///
+    /// ```
+    /// use chunkwise_sse::Parser;
+    ///
+    /// let mut p = Parser::new();
+    /// p.feed(b"id: 1\nretry: 10\ndata: x\n\ndata: cut", |_| {});
+    /// p.reset();
+    /// assert_eq!((p.last_event_id(), p.retry()), ("1", Some(10)));
+    /// p.clear();
+    /// assert_eq!((p.last_event_id(), p.retry(), p.offset()), ("", None, 0));
+    /// ```
+    pub fn clear(&mut self) {
+        self.restart(false);
+    }
+
+    fn restart(&mut self, keep_id: bool) {
+        /// Buffers larger than this are dropped rather than kept for the next stream.
+        const KEEP: usize = 64 << 10;
+        fn keep_vec(v: &mut Vec<u8>) -> Vec<u8> {
+            let mut v = std::mem::take(v);
+            v.clear();
+            if v.capacity() > KEEP { Vec::new() } else { v }
+        }
+        fn keep_string(s: &mut String) -> String {
+            let mut s = std::mem::take(s);
+            s.clear();
+            if s.capacity() > KEEP {
+                String::new()
+            } else {
+                s
+            }
+        }
+        let (line, data_buf) = (keep_vec(&mut self.line), keep_vec(&mut self.data_buf));
+        let (event_type, scratch) = (
+            keep_string(&mut self.event_type),
+            keep_string(&mut self.scratch),
+        );
+        let mut id = keep_string(&mut self.id);
+        let committed = std::mem::take(&mut self.committed_id);
         let retry = self.retry;
-        let limits = self.limits;
-        *self = Parser::with_limits(limits);
-        self.id.clone_from(&id);
-        self.committed_id = id;
-        self.retry = retry;
+        *self = Parser::with_limits(self.limits);
+        (self.line, self.data_buf, self.event_type, self.scratch) =
+            (line, data_buf, event_type, scratch);
+        if keep_id {
+            id.push_str(&committed);
+            self.committed_id = committed;
+            self.retry = retry;
+        }
+        self.id = id;
     }
 
     /// Builds the item `out` describes. The `advance` call that produced `out` was

@@ -261,7 +261,7 @@ fn a_reset_chat_stream_reads_the_next_stream_without_allocating() {
     let text = chunkwise_testkit::streams::openai_text(7, 256 << 10);
     let tools = chunkwise_testkit::streams::openai_tool_calls(7, 256 << 10);
     let mut stream = ChatStream::new();
-    let mut read = |stream: &mut ChatStream, bytes: &[u8]| {
+    let read = |stream: &mut ChatStream, bytes: &[u8]| {
         let mut chunks = 0;
         for piece in bytes.chunks(1460) {
             stream.feed(piece, |e| {

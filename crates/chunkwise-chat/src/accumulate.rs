@@ -136,6 +136,7 @@ use std::fmt;
 
 use chunkwise_json::PartialJson;
 
+use completion::Reader;
 pub use completion::{
     ArgumentsError, Choice, ChoiceLogprobs, Completion, FunctionCall, LimitKind, OwnedApiError,
     OwnedFinishReason, OwnedUsage, ParsedArguments, RecordedError, StreamErrorKind, ToolCall,
@@ -239,12 +240,52 @@ struct Work {
     updated: Vec<PartialKey>,
 }
 
-impl Work {
-    /// Lists a reader as updated (once per call: `listed` is its flag).
-    fn list(&mut self, listed: &mut bool, key: PartialKey) {
-        if !*listed {
-            *listed = true;
-            self.updated.push(key);
+impl Reader {
+    /// Gives a reused call or choice a reader with these options (or none).
+    fn configure(&mut self, options: Option<chunkwise_json::Options>) {
+        match (options, self.json.as_mut()) {
+            (Some(o), Some(r)) if *r.options() == o => r.reset(),
+            (Some(o), _) => self.json = Some(PartialJson::with_options(o)),
+            (None, _) => self.json = None,
+        }
+    }
+
+    /// Reads the next piece of the text, if there is a reader, and lists it as updated.
+    fn push(&mut self, text: &str, key: PartialKey, work: &mut Work) {
+        if let Some(json) = &mut self.json {
+            // An error stays in the reader, for the caller to see.
+            let _ = json.push(text);
+            self.list(key, work);
+        }
+    }
+
+    /// Declares the end of the text (a number at its end completes only then; an
+    /// incomplete text becomes an error), and lists the reader if that completed values.
+    fn finish(&mut self, key: PartialKey, work: &mut Work) {
+        if let Some(json) = &mut self.json
+            && !json.text().is_empty()
+            && json.error().is_none()
+        {
+            let _ = json.finish();
+            if json.pending_events().len() > 0 {
+                self.list(key, work);
+            }
+        }
+    }
+
+    /// Lists the reader among the updated ones, once per `push*`/`finish` call.
+    fn list(&mut self, key: PartialKey, work: &mut Work) {
+        if !self.listed {
+            self.listed = true;
+            work.updated.push(key);
+        }
+    }
+
+    /// Marks its events read and unlists it.
+    fn unlist(&mut self) {
+        self.listed = false;
+        if let Some(json) = &mut self.json {
+            json.discard_events();
         }
     }
 }
@@ -452,22 +493,16 @@ impl Accumulator {
             let Some(choice) = self.completion.choice_mut(key.choice) else {
                 continue;
             };
-            let (reader, listed) = match key.target {
-                PartialTarget::Content => (&mut choice.partial, &mut choice.partial_listed),
+            let reader = match key.target {
+                PartialTarget::Content => &mut choice.partial,
                 PartialTarget::ToolArguments(index) => {
                     match choice.tool_calls.binary_search_by_key(&index, |c| c.index) {
-                        Ok(pos) => {
-                            let call = &mut *choice.tool_calls[pos];
-                            (&mut call.partial, &mut call.partial_listed)
-                        }
+                        Ok(pos) => &mut choice.tool_calls[pos].partial,
                         Err(_) => continue,
                     }
                 }
             };
-            *listed = false;
-            if let Some(r) = reader {
-                r.discard_events();
-            }
+            reader.unlist();
         }
     }
 
@@ -547,15 +582,14 @@ impl Accumulator {
             None => {}
         }
         let choice = &mut completion.choices[pos];
-        if let Some(reader) = &mut choice.partial
-            && choice.content.len() > content_before
-        {
-            let _ = reader.push(&choice.content[content_before..]);
+        if choice.content.len() > content_before {
             let key = PartialKey {
                 choice: choice.index,
                 target: PartialTarget::Content,
             };
-            work.list(&mut choice.partial_listed, key);
+            choice
+                .partial
+                .push(&choice.content[content_before..], key, work);
         }
         match (d.reasoning_content, d.reasoning) {
             (Some(a), Some(b)) if a == b => append_reasoning(choice, a),
@@ -630,7 +664,7 @@ impl Accumulator {
                 let mut choice = self.spare_choices.pop().unwrap_or_default();
                 choice.reset(index, &mut self.spare_calls);
                 let content = self.work.partial.filter(|p| p.content);
-                configure_reader(&mut choice.partial, content.map(|p| p.json));
+                choice.partial.configure(content.map(|p| p.json));
                 choices.insert(pos, choice);
                 Some(pos)
             }
@@ -739,7 +773,7 @@ fn push_tool_fragment(
             let mut call = spare.pop().unwrap_or_default();
             call.reset(index);
             let arguments = work.partial.filter(|p| p.tool_arguments);
-            configure_reader(&mut call.partial, arguments.map(|p| p.json));
+            call.partial.configure(arguments.map(|p| p.json));
             choice.tool_calls.insert(pos, call);
             pos
         }
@@ -774,14 +808,11 @@ fn push_tool_fragment(
             work.completed.retain(|k| *k != key);
         }
         call.arguments.push_str(a);
-        if let Some(reader) = &mut call.partial {
-            let _ = reader.push(a);
-            let key = PartialKey {
-                choice: choice.index,
-                target: PartialTarget::ToolArguments(index),
-            };
-            work.list(&mut call.partial_listed, key);
-        }
+        let key = PartialKey {
+            choice: choice.index,
+            target: PartialTarget::ToolArguments(index),
+        };
+        call.partial.push(a, key, work);
     }
     Ok(())
 }
@@ -800,7 +831,7 @@ fn complete_choice(choice: &mut Choice, work: &mut Work, at_end: bool) {
             choice: choice.index,
             target: PartialTarget::ToolArguments(call.index),
         };
-        finish_reader(&mut call.partial, &mut call.partial_listed, key, work);
+        call.partial.finish(key, work);
     }
     let f = &mut choice.function_call;
     if choice.has_function_call && f.parsed.is_none() && (at_end || !f.settled) {
@@ -811,7 +842,7 @@ fn complete_choice(choice: &mut Choice, work: &mut Work, at_end: bool) {
         choice: choice.index,
         target: PartialTarget::Content,
     };
-    finish_reader(&mut choice.partial, &mut choice.partial_listed, key, work);
+    choice.partial.finish(key, work);
 }
 
 fn complete_call(call: &mut ToolCall, choice: u32, work: &mut Work) {
@@ -820,34 +851,6 @@ fn complete_call(call: &mut ToolCall, choice: u32, work: &mut Work) {
         choice,
         index: call.index,
     });
-}
-
-/// Declares the end of a reader's text (a number at its end completes only then; an
-/// incomplete text becomes an error), and lists the reader if that completed values.
-fn finish_reader(
-    reader: &mut Option<PartialJson>,
-    listed: &mut bool,
-    key: PartialKey,
-    work: &mut Work,
-) {
-    if let Some(r) = reader
-        && !r.text().is_empty()
-        && r.error().is_none()
-    {
-        let _ = r.finish();
-        if r.pending_events().len() > 0 {
-            work.list(listed, key);
-        }
-    }
-}
-
-/// Gives a reused call or choice a reader with these options (or none).
-fn configure_reader(reader: &mut Option<PartialJson>, options: Option<chunkwise_json::Options>) {
-    match (options, reader.as_mut()) {
-        (Some(o), Some(r)) if *r.options() == o => r.reset(),
-        (Some(o), _) => *reader = Some(PartialJson::with_options(o)),
-        (None, _) => *reader = None,
-    }
 }
 
 fn owned_api_error(e: &chunk::ApiError<'_>) -> OwnedApiError {

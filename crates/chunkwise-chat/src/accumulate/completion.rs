@@ -137,9 +137,7 @@ pub struct Choice {
     /// Whether the tool-call limit error was already recorded for this choice.
     pub(super) limit_reported: bool,
     /// The incremental reader of `content`, when the accumulator tracks it.
-    pub(super) partial: Option<PartialJson>,
-    /// Listed in the accumulator's updated readers since the last push.
-    pub(super) partial_listed: bool,
+    pub(super) partial: Reader,
 }
 
 impl Choice {
@@ -206,7 +204,7 @@ impl Choice {
     ///
     /// [`PartialOptions::content`]: super::PartialOptions::content
     pub fn partial_content(&self) -> Option<&PartialJson> {
-        self.partial.as_ref()
+        self.partial.json.as_ref()
     }
 
     #[allow(clippy::vec_box)]
@@ -227,9 +225,23 @@ impl Choice {
         self.logprobs.reset();
         self.has_logprobs = false;
         self.limit_reported = false;
-        self.partial_listed = false;
-        if let Some(p) = &mut self.partial {
-            p.reset();
+        self.partial.reset();
+    }
+}
+
+/// An incremental JSON reader of a text the accumulator builds (when asked for one).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reader {
+    pub(super) json: Option<PartialJson>,
+    /// Listed in the accumulator's updated readers since the last push.
+    pub(super) listed: bool,
+}
+
+impl Reader {
+    fn reset(&mut self) {
+        self.listed = false;
+        if let Some(json) = &mut self.json {
+            json.reset();
         }
     }
 }
@@ -252,9 +264,7 @@ pub struct ToolCall {
     /// A finish reason completed the call: only the end of the stream completes it again.
     pub(super) settled: bool,
     /// The incremental reader of `arguments`, when the accumulator tracks it.
-    pub(super) partial: Option<PartialJson>,
-    /// Listed in the accumulator's updated readers since the last push.
-    pub(super) partial_listed: bool,
+    pub(super) partial: Reader,
 }
 
 impl ToolCall {
@@ -300,7 +310,7 @@ impl ToolCall {
     ///
     /// [`PartialOptions::tool_arguments`]: super::PartialOptions::tool_arguments
     pub fn partial_arguments(&self) -> Option<&PartialJson> {
-        self.partial.as_ref()
+        self.partial.json.as_ref()
     }
 
     pub(super) fn reset(&mut self, index: u32) {
@@ -312,10 +322,7 @@ impl ToolCall {
         self.parsed = None;
         self.reopened = false;
         self.settled = false;
-        self.partial_listed = false;
-        if let Some(p) = &mut self.partial {
-            p.reset();
-        }
+        self.partial.reset();
     }
 }
 

@@ -383,6 +383,7 @@ impl<S> ChunkOf<S> {
     /// let owned: ChunkOf<String> = chunk.map(&mut |s: &&str| s.to_string());
     /// assert_eq!(owned.model.as_deref(), Some("m"));
     /// ```
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> ChunkOf<T> {
         ChunkOf {
             id: self.id.as_ref().map(&mut *f),
@@ -410,6 +411,7 @@ impl ChunkOf<&str> {
 
 impl<S> ChoiceOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> ChoiceOf<T> {
         ChoiceOf {
             index: self.index,
@@ -426,6 +428,7 @@ impl<S> ChoiceOf<S> {
 
 impl<S> DeltaOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> DeltaOf<T> {
         DeltaOf {
             role: self.role.as_ref().map(&mut *f),
@@ -449,6 +452,7 @@ impl<S> DeltaOf<S> {
 
 impl<S> FunctionDeltaOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> FunctionDeltaOf<T> {
         FunctionDeltaOf {
             name: self.name.as_ref().map(&mut *f),
@@ -459,6 +463,7 @@ impl<S> FunctionDeltaOf<S> {
 
 impl<S> FinishReasonOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> FinishReasonOf<T> {
         match self {
             FinishReasonOf::Stop => FinishReasonOf::Stop,
@@ -473,6 +478,7 @@ impl<S> FinishReasonOf<S> {
 
 impl<S> UsageOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> UsageOf<T> {
         UsageOf {
             prompt_tokens: self.prompt_tokens,
@@ -487,6 +493,7 @@ impl<S> UsageOf<S> {
 
 impl<S> ApiErrorOf<S> {
     /// See [`ChunkOf::map`].
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> ApiErrorOf<T> {
         ApiErrorOf {
             message: self.message.as_ref().map(&mut *f),
@@ -500,6 +507,7 @@ impl<S> ApiErrorOf<S> {
 
 impl<S> RawJsonOf<S> {
     /// See [`ChunkOf::map`]: `f` must keep the JSON text as it is.
+    #[inline(always)]
     pub fn map<T>(&self, f: &mut impl FnMut(&S) -> T) -> RawJsonOf<T> {
         RawJsonOf(f(&self.0))
     }

@@ -258,6 +258,7 @@ impl Template {
 
     /// The chunk of `data`, whose payload strings are `found`
     /// ([`positions`](Template::positions)).
+    #[inline(always)]
     fn fill<'a>(&'a self, data: &'a str, scratch: &'a mut [u8], found: &[Found]) -> Chunk<'a> {
         let mut values = [""; MAX_SLOTS];
         let mut s = Scanner::resume(data, scratch, 0);
@@ -336,7 +337,8 @@ impl Decoder {
         &'a mut self,
         data: &'a str,
     ) -> std::result::Result<Payload<'a>, DecodeError> {
-        if data.len() >= 6 && data.trim_matches(is_json_ws) == "[DONE]" {
+        // A chunk starts with `{`: only other data can be `[DONE]`.
+        if data.as_bytes().first() != Some(&b'{') && data.trim_matches(is_json_ws) == "[DONE]" {
             return Ok(Payload::Done);
         }
         if self.scratch.len() < data.len() {

@@ -232,10 +232,11 @@ fn handle(
             if ev.event != "message" && !error_event {
                 return f(ChatEvent::Other(ev));
             }
-            match decoder.decode(ev.data) {
+            // Matched by reference: a chunk is large, and is not moved out.
+            match &decoder.decode(ev.data) {
                 Ok(Payload::Chunk(chunk)) if !error_event || chunk.error.is_some() => {
-                    acc.push(&chunk);
-                    f(ChatEvent::Chunk(&chunk));
+                    acc.push(chunk);
+                    f(ChatEvent::Chunk(chunk));
                     if let Some(error) = &chunk.error {
                         f(ChatEvent::Error(ChatError::Api {
                             error,
@@ -251,7 +252,7 @@ fn handle(
                 Err(error) if !error_event => {
                     acc.push_error(StreamErrorKind::Decode, &error.to_string(), ev.offset);
                     f(ChatEvent::Error(ChatError::Decode {
-                        error,
+                        error: *error,
                         offset: ev.offset,
                     }));
                 }

@@ -122,6 +122,10 @@ enum Src {
 impl Templates {
     /// The template `data` repeats, with where its payload strings lie, if any.
     fn find(&self, data: &str) -> Option<(usize, [Found; MAX_SLOTS])> {
+        // Positions are kept as `u32`.
+        if data.len() > u32::MAX as usize {
+            return None;
+        }
         let n = self.list.len();
         (0..n)
             .map(|i| (self.last + i) % n)

@@ -11,7 +11,7 @@
 //! must make the SDK raise, and chunkwise must report that error too.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use chunkwise::chat::simd_json::prelude::*;
 use chunkwise::chat::simd_json::{self, OwnedValue, StaticNode};
 
-const BIN: &str = env!("CARGO_BIN_EXE_chunkwise");
+mod common;
+use common::{BIN, Server, recordings, stem};
 
 /// What the SDK does differently on a recording, and why.
 #[derive(Clone, Copy, Debug)]
@@ -231,34 +232,6 @@ fn python() -> Result<PathBuf, String> {
     Ok(python)
 }
 
-fn recordings() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("testdata is readable") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "sse") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata"),
-        &mut files,
-    );
-    files.sort();
-    assert!(files.len() >= 40, "found only {} recordings", files.len());
-    files
-}
-
-fn stem(file: &Path) -> String {
-    file.file_stem()
-        .and_then(|s| s.to_str())
-        .expect("a file stem")
-        .to_owned()
-}
-
 /// A child process killed on drop.
 struct Killed(Child);
 
@@ -352,31 +325,13 @@ fn differences(sdk: &BTreeMap<String, String>, ours: &BTreeMap<String, String>) 
 /// Streams every recording with the SDK from a `chunkwise serve --chunking CHUNKING`:
 /// one JSON result per recording (see tests/openai_sdk.py).
 fn sdk_results(python: &Path, files: &[PathBuf], chunking: &str) -> Vec<OwnedValue> {
-    let mut server = Killed(
-        Command::new(BIN)
-            .args(["serve", "--chunking", chunking])
-            .args(files)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chunkwise serve starts"),
-    );
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("serve prints its address");
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let server = Server::start(&["--chunking", chunking], files);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openai_sdk.py");
     let mut sdk = Killed(
         Command::new(python)
             .arg(&script)
-            .arg(format!("{base}/v1"))
+            .arg(format!("{}/v1", server.base))
             .args(files.iter().map(|f| stem(f)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -441,7 +396,7 @@ fn compare(files: &[PathBuf], results: &[OwnedValue], chunking: &str) {
     let mut failures = Vec::new();
     let (mut same, mut compared) = (0, 0);
     for (file, result) in files.iter().zip(results) {
-        let name = stem(file);
+        let name = stem(file).to_owned();
         assert_eq!(
             result.get("model").and_then(|v| v.as_str()),
             Some(name.as_str())

@@ -4,81 +4,29 @@
 //!
 //! Everything runs on 127.0.0.1 with OS-chosen ports; servers are killed when dropped.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_chunkwise");
+mod common;
+use common::{BIN, Server, recordings, stem};
 
-fn recordings() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("testdata is readable") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "sse") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata"),
-        &mut files,
+/// A `chunkwise serve` started with OPTIONS on FILES, checked to listen on 127.0.0.1.
+fn serve(options: &[&str], files: &[PathBuf]) -> Server {
+    let server = Server::start(options, files);
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.base
     );
-    files.sort();
-    assert!(files.len() >= 40, "found only {} recordings", files.len());
-    files
-}
-
-fn stem(file: &Path) -> &str {
-    file.file_stem()
-        .and_then(|s| s.to_str())
-        .expect("a file stem")
-}
-
-/// A running `chunkwise serve`, killed on drop.
-struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
+    server
 }
 
 impl Server {
-    fn start(options: &[&str], files: &[PathBuf]) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .args(options)
-            .args(files)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chunkwise serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("serve prints its address");
-        let base = line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-        Server { child, base }
-    }
-
     fn addr(&self) -> &str {
         self.base.strip_prefix("http://").expect("http URL")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -169,7 +117,7 @@ fn every_recording_streams_over_http_as_from_the_file() {
     // Start every server first: they load their files in parallel.
     let servers: Vec<(String, Server)> = setups
         .iter()
-        .map(|(options, files)| (options.join(" "), Server::start(options, files)))
+        .map(|(options, files)| (options.join(" "), serve(options, files)))
         .collect();
     // One client thread per server (the machine's cores share the work).
     let results: Vec<(usize, Vec<String>)> = std::thread::scope(|scope| {
@@ -290,7 +238,7 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> Reply {
 #[test]
 fn without_stream_the_answer_is_the_final_completion() {
     let files = recordings();
-    let server = Server::start(&[], &files);
+    let server = serve(&[], &files);
     for file in &files {
         let body = format!(
             "{{\"model\": \"{}\", \"messages\": [{{\"role\": \"user\", \"content\": \"hi\"}}]}}",
@@ -323,7 +271,7 @@ fn streams_are_the_recording_byte_for_byte_in_the_pieces_asked_for() {
         (&["--chunking", "whole"], vec![recorded.len()]),
         (&[], vec![recorded.len()]),
     ] {
-        let server = Server::start(options, std::slice::from_ref(file));
+        let server = serve(options, std::slice::from_ref(file));
         for path in ["/v1/chat/completions", "/chat/completions"] {
             let reply = http(server.addr(), "POST", path, request);
             assert_eq!(reply.status, 200);
@@ -337,7 +285,7 @@ fn streams_are_the_recording_byte_for_byte_in_the_pieces_asked_for() {
         }
     }
     // random:SEED gives pieces of 1 to 64 bytes; a delay spaces them out.
-    let server = Server::start(
+    let server = serve(
         &["--chunking", "random:9", "--delay-ms", "2"],
         std::slice::from_ref(file),
     );
@@ -361,7 +309,7 @@ fn recordings_are_picked_by_model_else_in_turn() {
         .iter()
         .map(|s| files.iter().find(|f| stem(f) == *s).expect("file").clone())
         .collect();
-    let server = Server::start(&[], &picked);
+    let server = serve(&[], &picked);
     let served = |body: &str| {
         let reply = http(server.addr(), "POST", "/v1/chat/completions", body);
         assert_eq!(reply.status, 200, "{body}");
@@ -400,7 +348,7 @@ fn recordings_are_picked_by_model_else_in_turn() {
 #[test]
 fn bad_requests_get_openai_shaped_errors() {
     let files = recordings();
-    let server = Server::start(&[], &files[..1]);
+    let server = serve(&[], &files[..1]);
     for (method, path, body, status, code) in [
         ("POST", "/v1/completions", "{}", 404, "unknown_url"),
         ("GET", "/", "", 404, "unknown_url"),
@@ -467,7 +415,7 @@ fn bad_requests_get_openai_shaped_errors() {
 #[test]
 fn chat_url_reports_http_failures_with_status_1() {
     let files = recordings();
-    let server = Server::start(&[], &files[..1]);
+    let server = serve(&[], &files[..1]);
     // An error status: the body's message.
     let out = chunkwise(&[
         "chat",

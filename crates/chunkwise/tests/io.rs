@@ -69,12 +69,7 @@ fn chat_events_give_the_file_mode_result() {
             let got: Vec<SharedChatEvent> = (&mut events)
                 .collect::<io::Result<_>>()
                 .expect("no read error");
-            let got = outcome(
-                &got,
-                events.completion(),
-                events.last_event_id(),
-                events.retry(),
-            );
+            let got = outcome_of!(got, events);
             assert_same(&path, &format!("round {round}"), &got, &want);
             assert!(events.next().is_none(), "stays ended");
         }
@@ -148,12 +143,7 @@ fn a_read_error_is_handed_over_and_reading_can_go_on() {
         }
     }
     assert_eq!(errors, 1);
-    let got = outcome(
-        &got,
-        events.completion(),
-        events.last_event_id(),
-        events.retry(),
-    );
+    let got = outcome_of!(got, events);
     assert_same(&path, "after an error", &got, &want);
 }
 

@@ -27,12 +27,7 @@ fn run(stream: &mut SharedChatStream, pieces: &[Bytes], rng: &mut Rng) -> Outcom
     while let Some(event) = stream.next_event() {
         events.push(event);
     }
-    outcome(
-        &events,
-        stream.completion(),
-        stream.last_event_id(),
-        stream.retry(),
-    )
+    outcome_of!(events, stream)
 }
 
 #[test]

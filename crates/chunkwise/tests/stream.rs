@@ -39,12 +39,7 @@ fn chat_events_give_the_file_mode_result() {
                 assert!(events.is_terminated());
                 assert!(events.next().await.is_none(), "stays ended");
                 assert_eq!(events.get_ref().polled_after_end, 1, "fused");
-                let got = outcome(
-                    &got,
-                    events.completion(),
-                    events.last_event_id(),
-                    events.retry(),
-                );
+                let got = outcome_of!(got, events);
                 assert_same(&path, &format!("round {round}"), &got, &want);
             }
         }
@@ -87,12 +82,7 @@ fn a_transport_error_comes_out_unchanged_and_the_stream_goes_on() {
             }
         }
         assert_eq!(errors, [Broken(7)]);
-        let got = outcome(
-            &got,
-            events.completion(),
-            events.last_event_id(),
-            events.retry(),
-        );
+        let got = outcome_of!(got, events);
         assert_same(&path, "after an error", &got, &want);
     });
 }

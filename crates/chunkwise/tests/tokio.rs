@@ -72,12 +72,7 @@ fn chat_events_give_the_file_mode_result() {
                 while let Some(event) = events.next().await {
                     got.push(event.expect("no read error"));
                 }
-                let got = outcome(
-                    &got,
-                    events.completion(),
-                    events.last_event_id(),
-                    events.retry(),
-                );
+                let got = outcome_of!(got, events);
                 assert_same(&path, &format!("round {round}"), &got, &want);
             }
         }
@@ -119,12 +114,7 @@ fn a_read_error_is_handed_over_and_reading_goes_on() {
             }
         }
         assert_eq!(errors, 1);
-        let got = outcome(
-            &got,
-            events.completion(),
-            events.last_event_id(),
-            events.retry(),
-        );
+        let got = outcome_of!(got, events);
         assert_same(&path, "after an error", &got, &want);
     });
 }
@@ -155,12 +145,7 @@ fn a_loopback_tcp_connection_gives_the_file_mode_result() {
                 got.push(event.expect("no read error"));
             }
             writer.await.unwrap();
-            let got = outcome(
-                &got,
-                events.completion(),
-                events.last_event_id(),
-                events.retry(),
-            );
+            let got = outcome_of!(got, events);
             assert_same(&path, "tcp", &got, &want);
         }
     });

@@ -138,6 +138,22 @@ pub fn outcome(
     }
 }
 
+/// [`outcome`] of the events `got` from `events`, anything with `completion()`,
+/// `last_event_id()` and `retry()`: each adapter's `ChatEvents`, or a chat stream.
+#[allow(unused_macros)]
+macro_rules! outcome_of {
+    ($got:expr, $events:expr) => {
+        $crate::common::outcome(
+            &$got,
+            $events.completion(),
+            $events.last_event_id(),
+            $events.retry(),
+        )
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use outcome_of;
+
 /// SSE items of the whole file fed to a `Parser` at once (no flush: a final event
 /// without its blank line is discarded, as the standard says).
 pub fn sse_file_mode(bytes: &[u8]) -> Vec<String> {

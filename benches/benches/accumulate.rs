@@ -33,13 +33,11 @@ mod peers;
 
 use std::convert::Infallible;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chunkwise_benches::{CountingAlloc, count_allocs, counting_active};
+use chunkwise_benches::CountingAlloc;
 use chunkwise_chat::{ChatEvent, ChatStream, Completion};
-use common::{Case, Fed, MIB, PIECES, Row, best_time, print_rows};
-use criterion::{BenchmarkId, Criterion, Throughput};
+use common::{Case, Contender as _, Contest, Fed, MIB, pieces_for};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use futures::executor::block_on;
@@ -122,7 +120,9 @@ fn normalize(c: &Completion) -> Hand {
     h
 }
 
-impl Contender {
+impl common::Contender for Contender {
+    type Out = Done;
+
     fn name(self) -> &'static str {
         match self {
             Contender::Chunkwise => "chunkwise",
@@ -239,13 +239,6 @@ fn simd_value(pieces: &[&[u8]]) -> Box<Hand> {
     hand
 }
 
-fn pieces_for(kind: &str) -> impl Iterator<Item = &'static (&'static str, usize)> {
-    let all = kind == "text";
-    PIECES
-        .iter()
-        .filter(move |(label, _)| all || *label == "1460")
-}
-
 /// Checks that every contender builds the same completion on every split as
 /// chunkwise fed whole, and that it is a real one.
 fn check(case: &Case) {
@@ -279,95 +272,13 @@ fn check(case: &Case) {
     }
 }
 
-fn summary(cases: &[Case]) {
-    println!(
-        "accumulate summary (best of runs of ~0.15 s each; allocation counts from one run; \
-         counting allocator active: {})",
-        counting_active()
-    );
-    for case in cases.iter().filter(|c| c.size == "4MiB") {
-        let mut rows = Vec::new();
-        for &(label, size) in pieces_for(case.kind) {
-            let fed = case.fed(size);
-            for &c in CONTENDERS {
-                let t0 = Instant::now();
-                let (_, allocs) = count_allocs(|| black_box(c.run(&fed)));
-                let t = if c.quadratic(size, case.len()) {
-                    t0.elapsed()
-                } else {
-                    best_time(Duration::from_millis(150), || {
-                        black_box(c.run(&fed));
-                    })
-                };
-                rows.push(Row {
-                    name: c.name().into(),
-                    label,
-                    secs: t.as_secs_f64(),
-                    bytes: case.len(),
-                    events: case.events(),
-                    allocs,
-                });
-            }
-        }
-        let title = format!(
-            "accumulate {}/{}: {} bytes, {} events ({:.0} B/event)",
-            case.kind,
-            case.size,
-            case.len(),
-            case.events(),
-            case.len() as f64 / case.events() as f64
-        );
-        print_rows(&title, &rows, AOAI, BEST);
-    }
-    println!();
-}
-
-fn bench_case(c: &mut Criterion, case: &Case) {
-    let mut group = c.benchmark_group(format!("accumulate/{}/{}", case.kind, case.size));
-    group.throughput(Throughput::Bytes(case.len() as u64));
-    if case.len() >= 32 * MIB {
-        group.sample_size(10);
-        group.measurement_time(Duration::from_secs(5));
-    }
-    for &(label, size) in pieces_for(case.kind) {
-        let fed = case.fed(size);
-        for &con in CONTENDERS {
-            if con.quadratic(size, case.len()) {
-                continue;
-            }
-            group.bench_function(BenchmarkId::new(con.name(), label), |b| {
-                b.iter(|| con.run(&fed))
-            });
-        }
-    }
-    group.finish();
-}
-
 fn main() {
-    let mut criterion = Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(800))
-        .sample_size(10)
-        .without_plots()
-        .configure_from_args();
-    let mut cases = Vec::new();
-    for kind in ["text", "tool_calls", "crlf", "keepalive"] {
-        for size in common::sizes() {
-            let case = Case::new(kind, size);
-            check(&case);
-            cases.push(case);
-        }
+    Contest {
+        name: "accumulate",
+        contenders: CONTENDERS,
+        reference: AOAI,
+        best: BEST,
+        check,
     }
-    if common::benchmarking() {
-        summary(&cases);
-    }
-    // Criterion measures every size of the text stream and the larger sizes of the
-    // others (the summary and the checks cover them all), to keep the run short.
-    for case in cases
-        .iter()
-        .filter(|c| c.kind == "text" || c.size != "64KiB")
-    {
-        bench_case(&mut criterion, case);
-    }
-    criterion.final_summary();
+    .main();
 }

@@ -1,14 +1,17 @@
 //! Harness pieces shared by the `decode`, `accumulate` and `many_streams` benchmarks
-//! (included with `#[path]`): the generated streams, their pieces, timing and the
-//! summary table.
+//! (included with `#[path]`): the generated streams, their pieces, timing, the
+//! summary table, and the contest of `decode` and `accumulate` (summary, criterion
+//! groups and `main`).
 
 #![allow(dead_code)]
 
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chunkwise_benches::AllocStats;
+use chunkwise_benches::{AllocStats, count_allocs, counting_active};
 use chunkwise_testkit::streams::{self, SseStream};
+use criterion::{BenchmarkId, Criterion, Throughput};
 
 pub const SEED: u64 = 0x5EED_0001;
 pub const KIB: usize = 1 << 10;
@@ -165,5 +168,137 @@ pub fn print_rows(title: &str, rows: &[Row], reference: &str, best: &str) {
             ratio(find(reference, r.label)),
             ratio(find(best, r.label)),
         );
+    }
+}
+
+/// One way of reading a stream fed in pieces, in the `decode` and `accumulate` contests.
+pub trait Contender: Copy + 'static {
+    /// What a run gives (kept from being optimized away).
+    type Out;
+
+    fn name(self) -> &'static str;
+
+    /// Whether a run on pieces of `piece` bytes of a `len`-byte stream is quadratic:
+    /// such runs are timed once in the summary and left out of criterion.
+    fn quadratic(self, piece: usize, len: usize) -> bool;
+
+    fn run(self, fed: &Fed<'_>) -> Self::Out;
+}
+
+/// The piece sizes a stream kind is read in: all of them for `text`, 1460 for the rest.
+pub fn pieces_for(kind: &str) -> impl Iterator<Item = &'static (&'static str, usize)> {
+    let all = kind == "text";
+    PIECES
+        .iter()
+        .filter(move |(label, _)| all || *label == "1460")
+}
+
+/// A benchmark of contenders on the generated streams: `decode` or `accumulate`.
+pub struct Contest<C: Contender> {
+    /// The benchmark's name, heading its summary and its criterion groups.
+    pub name: &'static str,
+    pub contenders: &'static [C],
+    /// The names of the rows the summary's ratios compare with.
+    pub reference: &'static str,
+    pub best: &'static str,
+    /// Checks that every contender reads `case` right, before anything is timed.
+    pub check: fn(&Case),
+}
+
+impl<C: Contender> Contest<C> {
+    /// The summary tables (4 MiB streams), then criterion.
+    pub fn main(&self) {
+        let mut criterion = Criterion::default()
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_millis(800))
+            .sample_size(10)
+            .without_plots()
+            .configure_from_args();
+        let mut cases = Vec::new();
+        for kind in ["text", "tool_calls", "crlf", "keepalive"] {
+            for size in sizes() {
+                let case = Case::new(kind, size);
+                (self.check)(&case);
+                cases.push(case);
+            }
+        }
+        if benchmarking() {
+            self.summary(&cases);
+        }
+        // Criterion measures every size of the text stream and the larger sizes of the
+        // others (the summary and the checks cover them all), to keep the run short.
+        for case in cases
+            .iter()
+            .filter(|c| c.kind == "text" || c.size != "64KiB")
+        {
+            self.bench_case(&mut criterion, case);
+        }
+        criterion.final_summary();
+    }
+
+    fn summary(&self, cases: &[Case]) {
+        println!(
+            "{} summary (best of runs of ~0.15 s each; allocation counts from one run; \
+             counting allocator active: {})",
+            self.name,
+            counting_active()
+        );
+        for case in cases.iter().filter(|c| c.size == "4MiB") {
+            let mut rows = Vec::new();
+            for &(label, size) in pieces_for(case.kind) {
+                let fed = case.fed(size);
+                for &c in self.contenders {
+                    let t0 = Instant::now();
+                    let (_, allocs) = count_allocs(|| black_box(c.run(&fed)));
+                    let t = if c.quadratic(size, case.len()) {
+                        t0.elapsed()
+                    } else {
+                        best_time(Duration::from_millis(150), || {
+                            black_box(c.run(&fed));
+                        })
+                    };
+                    rows.push(Row {
+                        name: c.name().into(),
+                        label,
+                        secs: t.as_secs_f64(),
+                        bytes: case.len(),
+                        events: case.events(),
+                        allocs,
+                    });
+                }
+            }
+            let title = format!(
+                "{} {}/{}: {} bytes, {} events ({:.0} B/event)",
+                self.name,
+                case.kind,
+                case.size,
+                case.len(),
+                case.events(),
+                case.len() as f64 / case.events() as f64
+            );
+            print_rows(&title, &rows, self.reference, self.best);
+        }
+        println!();
+    }
+
+    fn bench_case(&self, c: &mut Criterion, case: &Case) {
+        let mut group = c.benchmark_group(format!("{}/{}/{}", self.name, case.kind, case.size));
+        group.throughput(Throughput::Bytes(case.len() as u64));
+        if case.len() >= 32 * MIB {
+            group.sample_size(10);
+            group.measurement_time(Duration::from_secs(5));
+        }
+        for &(label, size) in pieces_for(case.kind) {
+            let fed = case.fed(size);
+            for &con in self.contenders {
+                if con.quadratic(size, case.len()) {
+                    continue;
+                }
+                group.bench_function(BenchmarkId::new(con.name(), label), |b| {
+                    b.iter(|| con.run(&fed))
+                });
+            }
+        }
+        group.finish();
     }
 }

@@ -314,16 +314,16 @@ impl<'a> Scanner<'a> {
         self.enter()
     }
 
-    /// The next member's key, with the cursor left on its value; `None` at the
-    /// object's end. `first` tracks whether a member was read already.
+    /// Moves to the next member's key (its opening quote): `false` at the object's end,
+    /// which is consumed. `first` tracks whether a member was read already.
     #[inline(always)]
-    pub(crate) fn next_key(&mut self, first: &mut bool) -> Result<Option<&'a str>> {
+    fn member_start(&mut self, first: &mut bool) -> Result<bool> {
         self.skip_ws();
         match self.peek() {
             Some(b'}') => {
                 self.pos += 1;
                 self.depth += 1;
-                return Ok(None);
+                return Ok(false);
             }
             Some(b',') if !*first => {
                 self.pos += 1;
@@ -335,6 +335,16 @@ impl<'a> Scanner<'a> {
         *first = false;
         if self.peek() != Some(b'"') {
             return self.syntax("a string key");
+        }
+        Ok(true)
+    }
+
+    /// The next member's key, with the cursor left on its value; `None` at the
+    /// object's end. `first` tracks whether a member was read already.
+    #[inline(always)]
+    pub(crate) fn next_key(&mut self, first: &mut bool) -> Result<Option<&'a str>> {
+        if !self.member_start(first)? {
+            return Ok(None);
         }
         let key = self.string()?;
         self.expect(b':', "':'")?;
@@ -652,23 +662,8 @@ impl<'a> Scanner<'a> {
 
     /// Like [`next_key`](Scanner::next_key) but validates the key without decoding it.
     fn next_skipped_key(&mut self, first: &mut bool) -> Result<bool> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b'}') => {
-                self.pos += 1;
-                self.depth += 1;
-                return Ok(false);
-            }
-            Some(b',') if !*first => {
-                self.pos += 1;
-                self.skip_ws();
-            }
-            _ if !*first => return self.syntax("',' or '}'"),
-            _ => {}
-        }
-        *first = false;
-        if self.peek() != Some(b'"') {
-            return self.syntax("a string key");
+        if !self.member_start(first)? {
+            return Ok(false);
         }
         self.skip_string()?;
         self.expect(b':', "':'")?;
